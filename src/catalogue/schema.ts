@@ -1,0 +1,147 @@
+import { RuleModule } from '../rules/rule';
+import { CATALOGUE_API_VERSION } from './model';
+
+const level = {
+  type: 'integer',
+  minimum: 1,
+  maximum: 3,
+  description: 'Minimum level (1 = low, 3 = high) of this dimension at which the control applies.',
+};
+
+/**
+ * Builds the catalogue's JSON Schema (draft-07) from the rule library, so the `rule` enum and each
+ * rule's `params` can never drift from the code. `schema/catalogue.schema.json` is this output,
+ * written by `npm run schema` and checked by a test.
+ */
+export function buildCatalogueSchema(rules: readonly RuleModule[]): Record<string, unknown> {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: 'https://github.com/cdk-catalogue-checks/cdk-catalogue-checks/schema/catalogue.schema.json',
+    title: 'cdk-catalogue-checks service catalogue',
+    description:
+      'An enterprise service catalogue: the controls each AWS service must meet, graded by the workload CIA rating. ' +
+      'A catalogue is one file or a directory of files merged in name order; metadata and baseline appear in exactly one of them.',
+    type: 'object',
+    additionalProperties: false,
+    required: ['apiVersion'],
+    properties: {
+      apiVersion: {
+        const: CATALOGUE_API_VERSION,
+        description: 'Version of the catalogue format.',
+        examples: [CATALOGUE_API_VERSION],
+      },
+      metadata: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'owner', 'version', 'packName'],
+        description: 'Who owns this catalogue and which version it is.',
+        properties: {
+          name: { type: 'string', minLength: 1, examples: ['Enterprise service catalogue'] },
+          owner: { type: 'string', minLength: 1, examples: ['CISO office <ciso@example.com>'] },
+          version: { type: 'string', minLength: 1, examples: ['2026.11.0'] },
+          packName: {
+            type: 'string',
+            pattern: '^[A-Za-z][A-Za-z0-9]*$',
+            description:
+              'Prefix of finding ids (`<packName>-<controlId>`) and the cdk-nag pack name. Letters and digits only.',
+            examples: ['Enterprise'],
+          },
+        },
+      },
+      baseline: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['minimumScore'],
+        description: "The CISO's baseline.",
+        properties: {
+          minimumScore: {
+            type: 'number',
+            minimum: 0,
+            maximum: 100,
+            description: 'Minimum compliance score, in percent.',
+            examples: [95],
+          },
+        },
+      },
+      controls: {
+        type: 'array',
+        description: 'The controls of this file.',
+        items: { $ref: '#/definitions/control' },
+      },
+    },
+    definitions: {
+      control: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'title', 'rule', 'severity'],
+        properties: {
+          id: {
+            type: 'string',
+            pattern: '^[A-Za-z][A-Za-z0-9]*(\\.[A-Za-z0-9]+)*$',
+            description: 'Unique control id, e.g. `KMS.1`. Findings are named `<packName>-<id>`.',
+            examples: ['KMS.1'],
+          },
+          title: { type: 'string', minLength: 1, description: 'One line: what the control requires.' },
+          description: {
+            type: 'string',
+            description: 'Why the control exists, for findings and the generated docs.',
+          },
+          rule: {
+            enum: rules.map((r) => r.meta.id),
+            description: 'The rule of the library that checks this control.',
+          },
+          params: { type: 'object', description: "The rule's params; see each rule's documentation." },
+          severity: {
+            enum: ['error', 'warning'],
+            description: 'error fails `cdk synth`; warning is reported only.',
+          },
+          appliesFrom: {
+            type: 'object',
+            additionalProperties: false,
+            description:
+              "Minimum CIA levels: the control applies when ANY listed dimension of the workload's rating reaches its minimum. Omit to apply always.",
+            properties: { confidentiality: level, integrity: level, availability: level },
+            examples: [{ confidentiality: 2 }],
+          },
+          references: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              securityHub: {
+                type: 'array',
+                items: { type: 'string' },
+                description: 'Security Hub control ids.',
+              },
+              config: {
+                type: 'array',
+                items: { type: 'string' },
+                description: 'AWS Config managed rule identifiers.',
+              },
+            },
+          },
+          suppressible: {
+            type: 'boolean',
+            default: true,
+            description: 'false: acknowledgements of this control are refused and its findings always count.',
+          },
+          remediation: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              enabled: {
+                type: 'boolean',
+                default: true,
+                description: 'Whether EnterpriseCatalogueRemediations applies the fix.',
+              },
+              params: { type: 'object', description: 'Parameters of the fix.' },
+            },
+          },
+        },
+        allOf: rules.map((rule) => ({
+          if: { properties: { rule: { const: rule.meta.id } }, required: ['rule'] },
+          then: { properties: { params: rule.meta.paramsSchema } },
+        })),
+      },
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Intrinsic functions as they appear in a rendered template: `{ Ref }`, `{ 'Fn::GetAtt' }`,
+ * `{ 'Fn::If' }`... These helpers never throw: whatever the shape, they answer.
+ */
+
+export type IntrinsicObject = Record<string, unknown>;
+
+/** True for `{ Ref: x }` and `{ 'Fn::X': ... }`, the only single-key objects CloudFormation evaluates. */
+export function isIntrinsic(value: unknown): value is IntrinsicObject {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'));
+}
+
+export function intrinsicName(value: unknown): string | undefined {
+  return isIntrinsic(value) ? Object.keys(value)[0] : undefined;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads `object[key]` whatever `object` is; `undefined` when it is not an object. */
+export function prop(object: unknown, key: string): unknown {
+  return isPlainObject(object) ? object[key] : undefined;
+}
+
+/** Reads an array property; anything else (absent, a token, a scalar) gives `undefined`. */
+export function arrayProp(object: unknown, key: string): unknown[] | undefined {
+  const value = prop(object, key);
+  return Array.isArray(value) ? value : undefined;
+}
+
+const NO_VALUE = 'AWS::NoValue';
+
+function isNoValue(value: unknown): boolean {
+  return isIntrinsic(value) && value.Ref === NO_VALUE;
+}
+
+/** The condition names of every `Fn::If` in a value, in the order they are first met. */
+export function conditionNamesIn(value: unknown, into: Set<string> = new Set()): Set<string> {
+  if (Array.isArray(value)) {
+    for (const item of value) conditionNamesIn(item, into);
+  } else if (isPlainObject(value)) {
+    const args = value['Fn::If'];
+    if (isIntrinsic(value) && Array.isArray(args) && typeof args[0] === 'string') into.add(args[0]);
+    for (const child of Object.values(value)) conditionNamesIn(child, into);
+  }
+  return into;
+}
+
+/**
+ * Replaces every `Fn::If` whose condition is in `assignment` by the branch it selects; a branch of
+ * `AWS::NoValue` removes the property or array item, as CloudFormation does.
+ */
+export function selectBranches(value: unknown, assignment: ReadonlyMap<string, boolean>): unknown {
+  if (Array.isArray(value)) {
+    return value.map((item) => selectBranches(item, assignment)).filter((item) => !isNoValue(item));
+  }
+  if (!isPlainObject(value)) return value;
+  const args = value['Fn::If'];
+  if (isIntrinsic(value) && Array.isArray(args) && args.length === 3 && assignment.has(args[0] as string)) {
+    return selectBranches(assignment.get(args[0] as string) ? args[1] : args[2], assignment);
+  }
+  const result: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    const selected = selectBranches(child, assignment);
+    if (!isNoValue(selected)) result[key] = selected;
+  }
+  return result;
+}
+
+/** One way the properties can deploy: the branches taken and the properties that result. */
+export interface PropertyVariant {
+  /** e.g. `[['IsProd', true]]`; empty when the properties hold no `Fn::If`. */
+  readonly assumptions: ReadonlyArray<readonly [string, boolean]>;
+  readonly properties: Record<string, unknown>;
+}
+
+/**
+ * Beyond this many distinct conditions the variants would explode (2^n); the remaining `Fn::If`
+ * are left in place and rules report them as values that cannot be verified.
+ */
+export const MAX_EXPANDED_CONDITIONS = 6;
+
+/**
+ * Every combination of condition outcomes the properties can deploy with. The same condition
+ * takes the same branch everywhere in one variant, as it does in CloudFormation.
+ */
+export function propertyVariants(properties: Record<string, unknown>): PropertyVariant[] {
+  const names = [...conditionNamesIn(properties)].slice(0, MAX_EXPANDED_CONDITIONS);
+  if (names.length === 0) return [{ assumptions: [], properties }];
+  const variants: PropertyVariant[] = [];
+  for (let mask = 0; mask < 1 << names.length; mask++) {
+    const assumptions = names.map((name, i) => [name, (mask & (1 << i)) === 0] as const);
+    const selected = selectBranches(properties, new Map(assumptions));
+    variants.push({ assumptions, properties: isPlainObject(selected) ? selected : {} });
+  }
+  return variants;
+}
+
+export function describeAssumptions(assumptions: PropertyVariant['assumptions']): string {
+  return assumptions.map(([name, outcome]) => `condition ${name} is ${outcome}`).join(' and ');
+}

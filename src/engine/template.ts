@@ -1,0 +1,41 @@
+import { CiaRating } from '../catalogue/rating';
+
+/** A CloudFormation resource as it appears in a rendered template. */
+export interface CfnResourceJson {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly Metadata?: Record<string, unknown>;
+  readonly Condition?: string;
+  readonly DependsOn?: string | string[];
+}
+
+export interface CfnOutputJson {
+  readonly Value: unknown;
+  readonly Export?: { readonly Name: unknown };
+}
+
+/** The parts of a CloudFormation template the engine reads. */
+export interface CfnTemplate {
+  readonly Parameters?: Record<string, { readonly Type?: string; readonly Default?: unknown }>;
+  readonly Conditions?: Record<string, unknown>;
+  readonly Resources?: Record<string, CfnResourceJson>;
+  readonly Outputs?: Record<string, CfnOutputJson>;
+}
+
+/** Where the workload's rating for a stack came from. */
+export type RatingSource = 'props' | 'context' | 'default';
+
+/** One stack to evaluate: its template and the workload rating it is held to. */
+export interface StackTemplate {
+  /** The stack's construct path (`Pipeline/UAT/AppStack`) or, outside CDK, the template's file name. */
+  readonly stackId: string;
+  readonly template: CfnTemplate;
+  readonly rating: CiaRating;
+  readonly ratingSource: RatingSource;
+}
+
+/** CDK writes each resource's construct path into its metadata unless path metadata is turned off. */
+export function constructPathOf(resource: CfnResourceJson): string | undefined {
+  const path = resource.Metadata?.['aws:cdk:path'];
+  return typeof path === 'string' ? path : undefined;
+}

@@ -1,0 +1,60 @@
+import { TemplateResolver } from '../engine/resolve';
+import { StackTemplate } from '../engine/template';
+
+/** A rule's answer for one resource (for one combination of `Fn::If` branches). */
+export type Verdict =
+  | { readonly status: 'compliant' }
+  | { readonly status: 'non-compliant'; readonly property: string; readonly reason: string }
+  /** The value is only known at deploy time (a parameter, an import): reported, never guessed. */
+  | { readonly status: 'unverifiable'; readonly property: string; readonly reason: string }
+  | { readonly status: 'not-applicable'; readonly reason: string };
+
+export const compliant: Verdict = { status: 'compliant' };
+
+export function nonCompliant(property: string, reason: string): Verdict {
+  return { status: 'non-compliant', property, reason };
+}
+
+export function unverifiable(property: string, reason: string): Verdict {
+  return { status: 'unverifiable', property, reason };
+}
+
+export function notApplicable(reason: string): Verdict {
+  return { status: 'not-applicable', reason };
+}
+
+/** The resource a rule judges: as rendered in the template, with one `Fn::If` branch per condition taken. */
+export interface ResourceUnderCheck {
+  readonly logicalId: string;
+  readonly type: string;
+  readonly properties: Record<string, unknown>;
+  readonly stack: StackTemplate;
+}
+
+/** A JSON Schema (draft-07) object for a rule's params; ajv fills in the defaults. */
+export type ParamsSchema = Record<string, unknown> & { readonly type: 'object' };
+
+/**
+ * One rule of the library, modelled on ESLint's rule modules: metadata, a params schema and the
+ * check side by side. The catalogue's controls name a rule by `meta.id` and give it params.
+ */
+export interface RuleModule<P extends object = Record<string, unknown>> {
+  readonly meta: {
+    /** kebab-case, as catalogue controls name it: `key-rotation`. */
+    readonly id: string;
+    /** What the rule requires, as a short sentence. */
+    readonly description: string;
+    readonly resourceTypes: readonly string[];
+    /** When a resource complies, for the docs. */
+    readonly compliantWhen: string;
+    /** What the paired remediation does, for findings and docs. */
+    readonly remediation: string;
+    readonly paramsSchema: ParamsSchema;
+  };
+  check(resource: ResourceUnderCheck, params: P, resolver: TemplateResolver): Verdict;
+}
+
+/** Identity function that keeps a rule's params type while it is stored as a plain `RuleModule`. */
+export function defineRule<P extends object>(rule: RuleModule<P>): RuleModule<Record<string, unknown>> {
+  return rule as unknown as RuleModule<Record<string, unknown>>;
+}

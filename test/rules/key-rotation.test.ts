@@ -1,0 +1,124 @@
+import { aws_kms as kms, CfnParameter, Fn } from 'aws-cdk-lib';
+import rule from '../../src/rules/key-rotation';
+import { evaluateRule, synthStack, templateWith } from '../helpers';
+
+const KEY = 'AWS::KMS::Key';
+
+describe('key-rotation', () => {
+  describe.each([
+    ['rotation on', { EnableKeyRotation: true }],
+    ['rotation on as the string CloudFormation also accepts', { EnableKeyRotation: 'true' }],
+    ['an asymmetric key without rotation', { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }],
+  ])('compliant or not applicable: %s', (_name, properties) => {
+    it('is not a finding', () => {
+      const { Subject } = evaluateRule(rule, templateWith(KEY, properties));
+      expect(['compliant', 'not-applicable']).toContain(Subject.status);
+    });
+  });
+
+  it.each([
+    ['no properties', undefined, /EnableKeyRotation is not set/],
+    ['rotation off', { EnableKeyRotation: false }, /EnableKeyRotation is false/],
+    ['rotation "false"', { EnableKeyRotation: 'false' }, /EnableKeyRotation is "false"/],
+    ['an odd shape', { EnableKeyRotation: { Nested: [1] } }, /not true/],
+    ['a symmetric key spec given explicitly', { KeySpec: 'SYMMETRIC_DEFAULT' }, /not set/],
+  ])('non-compliant: %s', (_name, properties, reason) => {
+    const { Subject } = evaluateRule(rule, templateWith(KEY, properties));
+    expect(Subject).toMatchObject({ status: 'non-compliant', property: 'EnableKeyRotation' });
+    expect(Subject.reason).toMatch(reason);
+  });
+
+  it('is not applicable to HMAC keys', () => {
+    const { Subject } = evaluateRule(
+      rule,
+      templateWith(KEY, { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' }),
+    );
+    expect(Subject).toMatchObject({ status: 'not-applicable' });
+    expect(Subject.reason).toMatch(/HMAC_256/);
+  });
+
+  describe('intrinsics', () => {
+    it('cannot verify rotation that comes from a parameter (and does not throw)', () => {
+      const template = templateWith(
+        KEY,
+        { EnableKeyRotation: { Ref: 'Rotate' } },
+        { Parameters: { Rotate: { Type: 'String' } } },
+      );
+      const { Subject } = evaluateRule(rule, template);
+      expect(Subject).toMatchObject({ status: 'unverifiable', property: 'EnableKeyRotation' });
+      expect(Subject.reason).toMatch(/parameter Rotate/);
+    });
+
+    it('fails Fn::If when one branch turns rotation off, naming the branch', () => {
+      const template = templateWith(KEY, { EnableKeyRotation: { 'Fn::If': ['IsProd', true, false] } });
+      const { Subject } = evaluateRule(rule, template);
+      expect(Subject.status).toBe('non-compliant');
+      expect(Subject.reason).toMatch(/when condition IsProd is false/);
+    });
+
+    it('passes Fn::If when both branches rotate', () => {
+      const template = templateWith(KEY, { EnableKeyRotation: { 'Fn::If': ['IsProd', true, 'true'] } });
+      expect(evaluateRule(rule, template).Subject.status).toBe('compliant');
+    });
+
+    it('treats AWS::NoValue in a branch as the property being absent', () => {
+      const template = templateWith(KEY, {
+        EnableKeyRotation: { 'Fn::If': ['IsProd', true, { Ref: 'AWS::NoValue' }] },
+      });
+      expect(evaluateRule(rule, template).Subject.reason).toMatch(
+        /IsProd is false: EnableKeyRotation is not set/,
+      );
+    });
+
+    it('cannot verify a key spec from Fn::ImportValue of an unknown export when rotation is off', () => {
+      const template = templateWith(KEY, { KeySpec: { 'Fn::ImportValue': 'SharedSpec' } });
+      expect(evaluateRule(rule, template).Subject).toMatchObject({
+        status: 'unverifiable',
+        property: 'KeySpec',
+      });
+    });
+
+    it('cannot verify a GetAtt-derived rotation flag', () => {
+      const template = templateWith(
+        KEY,
+        { EnableKeyRotation: { 'Fn::GetAtt': ['Settings', 'Rotate'] } },
+        { Resources: { Settings: { Type: 'Custom::Settings' } } },
+      );
+      expect(evaluateRule(rule, template).Subject.status).toBe('non-compliant');
+    });
+  });
+
+  describe('with real CDK constructs', () => {
+    it('flags a default kms.Key and passes one with enableKeyRotation', () => {
+      const template = synthStack((stack) => {
+        new kms.Key(stack, 'Plain');
+        new kms.Key(stack, 'Rotating', { enableKeyRotation: true });
+      });
+      const byId = Object.entries(evaluateRule(rule, template));
+      expect(byId.map(([logicalId, e]) => [logicalId.replace(/[0-9A-F]{8}$/, ''), e.status])).toEqual([
+        ['Plain', 'non-compliant'],
+        ['Rotating', 'compliant'],
+      ]);
+    });
+
+    it('sees a raw override that cdk-nag cannot see', () => {
+      const template = synthStack((stack) => {
+        const key = new kms.Key(stack, 'Key');
+        (key.node.defaultChild as kms.CfnKey).addPropertyOverride('EnableKeyRotation', true);
+      });
+      expect(Object.values(evaluateRule(rule, template))[0].status).toBe('compliant');
+    });
+
+    it('cannot verify a CfnParameter token', () => {
+      const template = synthStack((stack) => {
+        const rotate = new CfnParameter(stack, 'Rotate', { type: 'String' });
+        new kms.CfnKey(stack, 'Key', {
+          enableKeyRotation: Fn.conditionIf('X', true, false) as unknown as boolean,
+        });
+        new kms.CfnKey(stack, 'Key2', { enableKeyRotation: rotate.valueAsString as unknown as boolean });
+      });
+      const statuses = Object.values(evaluateRule(rule, template)).map((e) => e.status);
+      expect(statuses).toEqual(['non-compliant', 'unverifiable']);
+    });
+  });
+});
