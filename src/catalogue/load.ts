@@ -215,21 +215,31 @@ function catalogueFiles(target: string, problems: CatalogueProblem[]): string[] 
   return files;
 }
 
+function rawControlsOf(file: ParsedFile): RawControl[] {
+  const controls = file.data.controls;
+  // Schema problems are already reported; only well-formed entries take part in the cross-file checks.
+  return Array.isArray(controls) ? controls.filter((c): c is RawControl => typeof c?.id === 'string') : [];
+}
+
+function byPosition(a: CatalogueProblem, b: CatalogueProblem, files: readonly string[]): number {
+  return files.indexOf(a.file) - files.indexOf(b.file) || a.line - b.line || a.column - b.column;
+}
+
 function readCatalogue(target: string): Catalogue {
   const problems: CatalogueProblem[] = [];
   const files = catalogueFiles(target, problems);
   const parsed = files
     .map((file) => parseFile(file, problems))
     .filter((p): p is ParsedFile => p !== undefined);
-  if (problems.length > 0 || parsed.length === 0) throw new CatalogueError(problems);
+  if (parsed.length === 0) throw new CatalogueError(problems);
 
   const metadata = singleSection<CatalogueMetadata>(parsed, 'metadata', problems, files[0]);
   const baseline = singleSection<Baseline>(parsed, 'baseline', problems, files[0]);
   const controls: Control[] = [];
   const seen = new Map<string, Control>();
   for (const file of parsed) {
-    ((file.data.controls as RawControl[] | undefined) ?? []).forEach((raw, index) => {
-      const control = toControl(file, raw, index);
+    rawControlsOf(file).forEach((raw) => {
+      const control = toControl(file, raw, (file.data.controls as unknown[]).indexOf(raw));
       const first = seen.get(control.id);
       if (first) {
         problems.push({
@@ -242,7 +252,9 @@ function readCatalogue(target: string): Catalogue {
       }
     });
   }
-  if (problems.length > 0 || !metadata || !baseline) throw new CatalogueError(problems);
+  if (problems.length > 0 || !metadata || !baseline) {
+    throw new CatalogueError([...problems].sort((a, b) => byPosition(a, b, files)));
+  }
   return { apiVersion: parsed[0].data.apiVersion as string, metadata, baseline, controls, files };
 }
 

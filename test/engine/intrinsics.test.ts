@@ -1,0 +1,70 @@
+import {
+  conditionNamesIn,
+  MAX_EXPANDED_CONDITIONS,
+  propertyVariants,
+  selectBranches,
+} from '../../src/engine/intrinsics';
+
+describe('propertyVariants', () => {
+  it('returns the properties unchanged when they hold no Fn::If', () => {
+    const properties = { A: 1, B: { Ref: 'X' } };
+    expect(propertyVariants(properties)).toEqual([{ assumptions: [], properties }]);
+  });
+
+  it('takes the same branch for the same condition everywhere in one variant', () => {
+    const properties = { A: { 'Fn::If': ['C', 1, 2] }, B: [{ 'Fn::If': ['C', 'x', 'y'] }] };
+    expect(propertyVariants(properties)).toEqual([
+      { assumptions: [['C', true]], properties: { A: 1, B: ['x'] } },
+      { assumptions: [['C', false]], properties: { A: 2, B: ['y'] } },
+    ]);
+  });
+
+  it('combines distinct conditions and removes AWS::NoValue branches', () => {
+    const properties = {
+      A: { 'Fn::If': ['C1', 1, { Ref: 'AWS::NoValue' }] },
+      B: [{ 'Fn::If': ['C2', { Ref: 'AWS::NoValue' }, 'y'] }],
+    };
+    expect(propertyVariants(properties).map((v) => v.properties)).toEqual([
+      { A: 1, B: [] },
+      { B: [] },
+      { A: 1, B: ['y'] },
+      { B: ['y'] },
+    ]);
+  });
+
+  it('expands nested Fn::If inside a branch', () => {
+    const properties = { A: { 'Fn::If': ['Outer', { 'Fn::If': ['Inner', 'a', 'b'] }, 'c'] } };
+    expect(
+      propertyVariants(properties)
+        .map((v) => v.properties.A)
+        .sort(),
+    ).toEqual(['a', 'b', 'c', 'c']);
+  });
+
+  it(`stops at ${MAX_EXPANDED_CONDITIONS} conditions and leaves the rest in place`, () => {
+    const properties = Object.fromEntries(
+      Array.from({ length: MAX_EXPANDED_CONDITIONS + 1 }, (_, i) => [
+        `P${i}`,
+        { 'Fn::If': [`C${i}`, true, false] },
+      ]),
+    );
+    const variants = propertyVariants(properties);
+    expect(variants).toHaveLength(2 ** MAX_EXPANDED_CONDITIONS);
+    expect(variants[0].properties[`P${MAX_EXPANDED_CONDITIONS}`]).toEqual({
+      'Fn::If': [`C${MAX_EXPANDED_CONDITIONS}`, true, false],
+    });
+  });
+
+  it('never throws on malformed Fn::If', () => {
+    for (const odd of [
+      { 'Fn::If': 'C' },
+      { 'Fn::If': [1, 2, 3] },
+      { 'Fn::If': ['C', 1] },
+      { 'Fn::If': null },
+    ]) {
+      expect(() => propertyVariants({ A: odd })).not.toThrow();
+    }
+    expect(conditionNamesIn({ A: { 'Fn::If': [1, 2, 3] } }).size).toBe(0);
+    expect(selectBranches({ 'Fn::If': ['C', 1] }, new Map([['C', true]]))).toEqual({ 'Fn::If': ['C', 1] });
+  });
+});

@@ -1,0 +1,98 @@
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const ROOT = path.join(__dirname, '..');
+const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+function devVersion(name: string): string {
+  return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+}
+
+/**
+ * The published artifact, not the source tree: `npm pack`, install the tarball into a fresh CDK
+ * app, and synthesize it there with a plain `node app.js`, as a user's `cdk synth` would.
+ */
+describe('the npm package', () => {
+  let appDir: string;
+
+  beforeAll(() => {
+    appDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-app-'));
+    const packed = execFileSync(NPM, ['pack', '--json', '--pack-destination', appDir], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    const tarball = JSON.parse(packed.slice(packed.indexOf('[')))[0].filename as string;
+    fs.writeFileSync(
+      path.join(appDir, 'package.json'),
+      JSON.stringify({
+        name: 'fresh-cdk-app',
+        private: true,
+        dependencies: {
+          'cdk-catalogue-checks': `file:./${path.basename(tarball)}`,
+          'aws-cdk-lib': devVersion('aws-cdk-lib'),
+          constructs: devVersion('constructs'),
+        },
+      }),
+    );
+    execFileSync(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], {
+      cwd: appDir,
+      stdio: 'pipe',
+    });
+  });
+
+  afterAll(() => fs.rmSync(appDir, { recursive: true, force: true }));
+
+  it('ships the compiled code, types, catalogue and schema, and no sources or tests', () => {
+    const installed = path.join(appDir, 'node_modules', 'cdk-catalogue-checks');
+    for (const file of [
+      'lib/index.js',
+      'lib/index.d.ts',
+      'catalogue/kms.yaml',
+      'schema/catalogue.schema.json',
+      'LICENSE',
+    ]) {
+      expect(fs.existsSync(path.join(installed, file))).toBe(true);
+    }
+    expect(fs.existsSync(path.join(installed, 'src'))).toBe(false);
+    expect(fs.existsSync(path.join(installed, 'test'))).toBe(false);
+  });
+
+  it('fails a synth of a non-compliant app with the finding, and passes once it is fixed', () => {
+    const app = (rotate: boolean) => `
+      const { App, Aspects, Stack, aws_kms: kms } = require('aws-cdk-lib');
+      const { EnterpriseCatalogueChecks, loadCatalogue } = require('cdk-catalogue-checks');
+      const app = new App({ builtinCloudFormationValidation: false });
+      new kms.Key(new Stack(app, 'Workload'), 'Key', { enableKeyRotation: ${rotate} });
+      Aspects.of(app).add(new EnterpriseCatalogueChecks({ catalogue: loadCatalogue(), rating: 'C1I1A1' }));
+      app.synth();
+      console.log('synthesized');
+    `;
+    fs.writeFileSync(path.join(appDir, 'bad.js'), app(false));
+    fs.writeFileSync(path.join(appDir, 'good.js'), app(true));
+    const bad = spawnSync(process.execPath, ['bad.js'], {
+      cwd: appDir,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('[Enterprise-KMS.1] KMS keys rotate: EnableKeyRotation is false');
+    const good = spawnSync(process.execPath, ['good.js'], {
+      cwd: appDir,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
+    expect(good.stderr).toBe('');
+    expect(good.stdout.trim()).toBe('synthesized');
+    expect(good.status).toBe(0);
+  });
+
+  it('installs the cdk-catalogue command', () => {
+    const result = spawnSync(path.join(appDir, 'node_modules', '.bin', 'cdk-catalogue'), ['validate'], {
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/8 controls/);
+  });
+});
