@@ -93,6 +93,18 @@ function schemaProblem(parsed: ParsedFile, error: ErrorObject): CatalogueProblem
   };
 }
 
+/**
+ * ajv fills in defaults only inside objects that exist; the rule's params schema sits in an
+ * if/then, so a control written without `params` would otherwise miss its rule's defaults.
+ */
+function giveEveryControlParams(data: Record<string, unknown>): void {
+  if (!Array.isArray(data.controls)) return;
+  for (const control of data.controls) {
+    if (control && typeof control === 'object' && !('params' in control))
+      (control as Record<string, unknown>).params = {};
+  }
+}
+
 function parseFile(file: string, problems: CatalogueProblem[]): ParsedFile | undefined {
   let text: string;
   try {
@@ -126,6 +138,7 @@ function parseFile(file: string, problems: CatalogueProblem[]): ParsedFile | und
     return undefined;
   }
   const parsed: ParsedFile = { file, doc, lines, data: data as Record<string, unknown> };
+  giveEveryControlParams(parsed.data);
   const validate = catalogueValidator();
   if (!validate(parsed.data)) {
     // `if` errors only say "must match then schema"; the `then` branch's own errors say what is wrong.

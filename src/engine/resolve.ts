@@ -22,6 +22,13 @@ export type Resolved =
 
 const PSEUDO_PARAMETER = /^AWS::/;
 
+/** Custom resources compute their physical id and attributes when they run: deploy-time values. */
+function isCustomResource(resource: CfnResourceJson): boolean {
+  return (
+    String(resource.Type).startsWith('Custom::') || resource.Type === 'AWS::CloudFormation::CustomResource'
+  );
+}
+
 /**
  * Resolves values against the set of templates being evaluated: references to resources in the
  * same stack, and `Fn::ImportValue` of another stack's export, become the resource they name.
@@ -121,6 +128,8 @@ export class TemplateResolver {
   private resolveRef(target: unknown, stack: StackTemplate): Resolved {
     if (typeof target !== 'string') return { kind: 'unknown', description: describe({ Ref: target }) };
     const resource = stack.template.Resources?.[target];
+    if (resource && isCustomResource(resource))
+      return { kind: 'unknown', description: `custom resource ${target}` };
     if (resource) return { kind: 'resource', logicalId: target, resource, stack };
     if (stack.template.Parameters?.[target]) return { kind: 'unknown', description: `parameter ${target}` };
     if (PSEUDO_PARAMETER.test(target)) return { kind: 'unknown', description: `pseudo parameter ${target}` };
@@ -133,6 +142,9 @@ export class TemplateResolver {
     const resource = typeof logicalId === 'string' ? stack.template.Resources?.[logicalId] : undefined;
     if (!resource || typeof attribute !== 'string') {
       return { kind: 'unknown', description: describe({ 'Fn::GetAtt': args }) };
+    }
+    if (isCustomResource(resource)) {
+      return { kind: 'unknown', description: `attribute ${attribute} of custom resource ${logicalId}` };
     }
     return { kind: 'resource', logicalId: logicalId as string, resource, stack, attribute };
   }

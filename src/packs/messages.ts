@@ -28,7 +28,7 @@ function whatIsWrong(evaluation: Evaluation): string {
 /** How to fix the finding, then how to waive it (or that it cannot be waived). */
 export function suggestedFix(evaluation: Evaluation, control: Control, packNamespace: string): string {
   const rule = findRule(evaluation.ruleId);
-  const fix = rule ? `Fix: ${rule.meta.remediation}.` : '';
+  const fix = rule ? `Remediation: ${rule.meta.remediation}.` : '';
   const waive = control.suppressible
     ? `Or waive it: Validations.of(construct).acknowledge({ id: '${packNamespace}::${evaluation.findingId}', reason: '<why, ticket, expiry>' }).`
     : 'This control cannot be waived.';

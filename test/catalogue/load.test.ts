@@ -104,6 +104,8 @@ describe('loadCatalogue', () => {
     expect(loadCatalogue(dir).controls[0].params).toMatchObject({
       requiredVariables: ['NPM_CONFIG_REGISTRY', 'PIP_INDEX_URL'],
     });
+    const encryption = loadCatalogue().controls.find((c) => c.id === 'Encryption.1')!;
+    expect(encryption.params.resourceTypes).toContain('AWS::SQS::Queue');
   });
 
   describe('malformed catalogues: every problem with file, line, column and a plain message', () => {
@@ -165,7 +167,7 @@ describe('loadCatalogue', () => {
           'c.yaml': `${HEADER}controls:\n  - id: CodeBuild.2\n    title: t\n    rule: codebuild-internal-registry\n    severity: error\n    params:\n      allowedUrlPattern: "^https://(internal"\n`,
         },
         [
-          "c.yaml:15:26: controls[0] (CodeBuild.2) params.allowedUrlPattern '^https://(internal' is not a valid regular expression: /^https:\\/\\/(internal/: Unterminated group",
+          "c.yaml:15:26: controls[0] (CodeBuild.2) params.allowedUrlPattern '^https://(internal' is not a valid regular expression: /^https://(internal/: Unterminated group",
         ],
       ],
       [

@@ -1,0 +1,66 @@
+import { describe, Resolved, TemplateResolver } from '../engine/resolve';
+import { StackTemplate } from '../engine/template';
+import { compliant, nonCompliant, unverifiable, Verdict } from './rule';
+
+/** Resources whose `Ref` or `Fn::GetAtt` names a key the customer manages (a replica key is one too). */
+const CUSTOMER_MANAGED_KEY_TYPES = new Set(['AWS::KMS::Key', 'AWS::KMS::ReplicaKey', 'AWS::KMS::Alias']);
+
+/**
+ * AWS reserves `alias/aws/` for the keys it manages for a service (`alias/aws/sns`), as an alias or
+ * at the end of an alias ARN. Applied to partly rendered text, so parts before it may be `${...}`.
+ */
+const AWS_MANAGED_ALIAS = /(^|:)alias\/aws\//;
+
+/**
+ * `arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/app`: when the alias or key id
+ * after the last unknown part is known, the key is known whatever partition, region or account.
+ */
+function namesKeyAfterUnknownParts(partialText: string): boolean {
+  const afterLastUnknown = partialText.slice(partialText.lastIndexOf('}') + 1);
+  return /^:(alias|key)\/[\w/-]+$/.test(afterLastUnknown);
+}
+
+function judgeReferencedResource(
+  property: string,
+  target: Extract<Resolved, { kind: 'resource' }>,
+  from: StackTemplate,
+): Verdict {
+  const type = String(target.resource.Type);
+  if (CUSTOMER_MANAGED_KEY_TYPES.has(type)) return compliant;
+  const name = target.attribute ? `${target.logicalId}.${target.attribute}` : target.logicalId;
+  const where = target.stack === from ? '' : ` in stack ${target.stack.stackId}`;
+  return nonCompliant(property, `${property} refers to ${name}${where} (${type}), not a KMS key or alias`);
+}
+
+/**
+ * Judges a value given for a KMS key property (a key id, key ARN, alias or alias ARN): compliant
+ * when it names a customer-managed key. The caller decides what an unset key means, as the
+ * fallback differs by service (an AWS-managed key, an AWS-owned key, no encryption).
+ */
+export function judgeKmsKeyReference(
+  value: unknown,
+  property: string,
+  stack: StackTemplate,
+  resolver: TemplateResolver,
+): Verdict {
+  const resolved = resolver.resolve(value, stack);
+  if (resolved.kind === 'resource') return judgeReferencedResource(property, resolved, stack);
+  if (resolved.kind === 'literal' && typeof resolved.value === 'string' && resolved.value !== '') {
+    return AWS_MANAGED_ALIAS.test(resolved.value)
+      ? nonCompliant(property, `${property} '${resolved.value}' is an AWS-managed key`)
+      : compliant;
+  }
+  if (resolved.kind === 'unknown') {
+    // A Fn::Join/Fn::Sub ARN with a pseudo parameter in it is still known to name an AWS-managed key.
+    const partial = resolver.text(value, stack);
+    if (AWS_MANAGED_ALIAS.test(partial.text)) {
+      return nonCompliant(property, `${property} '${partial.text}' is an AWS-managed key`);
+    }
+    if (namesKeyAfterUnknownParts(partial.text)) return compliant;
+    return unverifiable(
+      property,
+      `${property} comes from ${resolved.description}, so whether the key is customer-managed is only known at deploy time`,
+    );
+  }
+  return nonCompliant(property, `${property} is ${describe(value)}, not a KMS key id, ARN or alias`);
+}
