@@ -49,3 +49,13 @@ describe('cdk-catalogue validate', () => {
     expect(stderr.trim().split('\n')[0]).toBe("error: unknown command 'valdate'");
   });
 });
+
+describe('cdk-catalogue docs', () => {
+  it('prints the catalogue as Markdown, one section per control', () => {
+    const { code, stdout } = cli('docs');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^## Enterprise service catalogue 2026\.11\.0\n/);
+    expect(stdout.match(/^### Enterprise-/gm)).toHaveLength(8);
+    expect(stdout).toContain('### Enterprise-KMS.1: KMS keys rotate\n');
+  });
+});

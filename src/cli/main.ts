@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { renderCatalogueMarkdown } from '../catalogue/docs';
 import { CatalogueError } from '../catalogue/errors';
 import { loadCatalogue } from '../catalogue/load';
 import { formatApplicability } from '../catalogue/rating';
@@ -30,6 +31,14 @@ export function buildProgram(write: (text: string) => void): Command {
         );
       }
     });
+
+  program
+    .command('docs')
+    .description(
+      'print the catalogue as Markdown: every control, where it applies, what complies and the remediation',
+    )
+    .argument('[path]', 'catalogue file or directory (default: the catalogue shipped in the package)')
+    .action((path?: string) => write(renderCatalogueMarkdown(loadCatalogue(path))));
 
   return program;
 }

@@ -26,8 +26,8 @@ export default defineRule<Params>({
     compliantWhen:
       'every variable in requiredVariables is set in Environment.EnvironmentVariables as a PLAINTEXT value (Type absent or ' +
       'PLAINTEXT) matching allowedUrlPattern; PARAMETER_STORE and SECRETS_MANAGER values are unverifiable; a value with ' +
-      'deploy-time parts is judged by the text before its first one (compliant when that already matches, non-compliant ' +
-      'when nothing appended to it can match, unverifiable otherwise)',
+      'deploy-time parts complies when the text before its first one already matches a pattern that cannot look past ' +
+      'its match (no $, \\b or lookahead), and is unverifiable otherwise',
     remediation:
       'sets the registry variables in the project environment to the internal repository endpoints',
     paramsSchema: {

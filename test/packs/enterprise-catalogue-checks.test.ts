@@ -9,6 +9,9 @@ beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pack-'));
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+// CDK prints warning-level reports to stderr; the tests read validation-report.json instead.
+beforeEach(() => jest.spyOn(console, 'error').mockImplementation(() => undefined));
+afterEach(() => jest.restoreAllMocks());
 
 /** A catalogue of key-rotation controls, one per entry, written as the CISO office would. */
 function catalogueFile(controls: Array<{ id: string; severity?: string; extra?: string }>): string {
