@@ -141,7 +141,11 @@ export class TemplateResolver {
       typeof args === 'string' ? args.split(/\.(.*)/s) : Array.isArray(args) ? args : [undefined, undefined];
     const resource = typeof logicalId === 'string' ? stack.template.Resources?.[logicalId] : undefined;
     if (!resource || typeof attribute !== 'string') {
-      return { kind: 'unknown', description: describe({ 'Fn::GetAtt': args }) };
+      const missing =
+        typeof logicalId === 'string' && !resource
+          ? `, whose resource ${logicalId} is not in the template`
+          : '';
+      return { kind: 'unknown', description: `${describe({ 'Fn::GetAtt': args })}${missing}` };
     }
     if (isCustomResource(resource)) {
       return { kind: 'unknown', description: `attribute ${attribute} of custom resource ${logicalId}` };

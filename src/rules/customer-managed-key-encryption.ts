@@ -43,11 +43,18 @@ function withoutEnvironmentVariables(properties: Record<string, unknown>): strin
     : undefined;
 }
 
-/** Aurora instances keep no storage of their own: the cluster's settings decide. */
-function memberOfCluster(properties: Record<string, unknown>): string | undefined {
+/**
+ * Aurora instances keep no storage of their own: the cluster's settings decide. A read replica is
+ * encrypted as its source instance is (CloudFormation rejects StorageEncrypted on one).
+ */
+function storageDecidedElsewhere(properties: Record<string, unknown>): string | undefined {
   const cluster = properties.DBClusterIdentifier;
-  return isSet(cluster)
-    ? `DBClusterIdentifier is ${describe(cluster)}: the instance's storage belongs to its DB cluster, which this control checks`
+  if (isSet(cluster)) {
+    return `DBClusterIdentifier is ${describe(cluster)}: the instance's storage belongs to its DB cluster, which this control checks`;
+  }
+  const source = properties.SourceDBInstanceIdentifier;
+  return isSet(source)
+    ? `SourceDBInstanceIdentifier is ${describe(source)}: a read replica is encrypted as its source instance, which this control checks`
     : undefined;
 }
 
@@ -129,7 +136,7 @@ const ENCRYPTION_AT_REST: readonly EncryptionAtRest[] = [
     keyPaths: ['KmsKeyId'],
     withoutKey: 'EFS uses the AWS-managed key alias/aws/elasticfilesystem',
   },
-  { type: 'AWS::RDS::DBInstance', ...RDS_STORAGE, notApplicableBecause: memberOfCluster },
+  { type: 'AWS::RDS::DBInstance', ...RDS_STORAGE, notApplicableBecause: storageDecidedElsewhere },
   { type: 'AWS::RDS::DBCluster', ...RDS_STORAGE },
   {
     type: 'AWS::ECR::Repository',
@@ -318,7 +325,7 @@ export default defineRule<Params>({
       'rule; DynamoDB SSEEnabled true and SSEType KMS, with the key on every replica of a global table; EFS and EBS Encrypted ' +
       'and RDS StorageEncrypted true; ECR EncryptionType KMS or KMS_DSSE; Kinesis EncryptionType KMS; SQS without ' +
       'SqsManagedSseEnabled; CodePipeline with the key on every artifact store. Lambda functions without environment ' +
-      'variables, DB instances of a cluster and types left out of resourceTypes are not applicable',
+      'variables, DB instances of a cluster, read replicas and types left out of resourceTypes are not applicable',
     remediation: 'turns on KMS encryption with a customer-managed key, creating the key when none is given',
     paramsSchema: {
       type: 'object',

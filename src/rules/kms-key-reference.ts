@@ -12,6 +12,13 @@ const CUSTOMER_MANAGED_KEY_TYPES = new Set(['AWS::KMS::Key', 'AWS::KMS::ReplicaK
 const AWS_MANAGED_ALIAS = /(^|:)alias\/aws\//;
 
 /**
+ * The ways a KMS key is named: a key id (a UUID, or `mrk-` and hex for a multi-Region key), an alias
+ * (`alias/...`), or the ARN of either. Anything else (`'TestKey'`) names no key at all.
+ */
+const KMS_KEY_NAME =
+  /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:)?(key\/)?([0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$|^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:)?alias\/[\w/-]+$/;
+
+/**
  * `arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/app`: when the alias or key id
  * after the last unknown part is known, the key is known whatever partition, region or account.
  */
@@ -45,7 +52,11 @@ export function judgeKmsKeyReference(
 ): Verdict {
   const resolved = resolver.resolve(value, stack);
   if (resolved.kind === 'resource') return judgeReferencedResource(property, resolved, stack);
-  if (resolved.kind === 'literal' && typeof resolved.value === 'string' && resolved.value !== '') {
+  if (
+    resolved.kind === 'literal' &&
+    typeof resolved.value === 'string' &&
+    KMS_KEY_NAME.test(resolved.value)
+  ) {
     return AWS_MANAGED_ALIAS.test(resolved.value)
       ? nonCompliant(property, `${property} '${resolved.value}' is an AWS-managed key`)
       : compliant;

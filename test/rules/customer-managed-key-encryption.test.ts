@@ -269,6 +269,17 @@ describe('customer-managed-key-encryption', () => {
       ['a key ARN', 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', {}],
       ['an alias ARN', 'arn:aws:kms:eu-west-1:111122223333:alias/orders', {}],
       ['a key id', '1234abcd-12ab-34cd-56ef-1234567890ab', {}],
+      ['a multi-Region key id', 'mrk-1234abcd12ab34cd56ef1234567890ab', {}],
+      [
+        'a multi-Region key ARN',
+        'arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab',
+        {},
+      ],
+      [
+        'a key ARN in another partition',
+        'arn:aws-cn:kms:cn-north-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        {},
+      ],
       ['an alias whose name only contains aws', 'alias/orders/aws/key', {}],
       [
         'an alias ARN built with Fn::Sub from pseudo parameters',
@@ -324,6 +335,19 @@ describe('customer-managed-key-encryption', () => {
       const evaluation = topic(key);
       expect(evaluation).toMatchObject({ status: 'non-compliant', property: 'KmsMasterKeyId' });
       expect(evaluation.reason).toMatch(/^KmsMasterKeyId '.*alias\/aws\/.*' is an AWS-managed key$/);
+    });
+
+    it.each([
+      ['a placeholder word', 'TestKey'],
+      ['an ARN-looking placeholder', 'ARN:AWS:12345678912'],
+      ['a key id with a typo', '1234abcd-12ab-34cd-56ef-1234567890a'],
+      ['an ARN of another service', 'arn:aws:s3:::my-bucket'],
+    ])('fails a literal that names no KMS key: %s', (_name, key) => {
+      expect(topic(key)).toMatchObject({
+        status: 'non-compliant',
+        property: 'KmsMasterKeyId',
+        reason: `KmsMasterKeyId is '${key}', not a KMS key id, ARN or alias`,
+      });
     });
 
     it('shows the unknown parts of a rendered AWS-managed ARN', () => {
@@ -609,6 +633,15 @@ describe('customer-managed-key-encryption', () => {
       expect(evaluation.reason).toMatch(
         /^DBClusterIdentifier is Ref Cluster: the instance's storage belongs to/,
       );
+    });
+
+    it('is not applicable to a read replica, which is encrypted as its source', () => {
+      const evaluation = subject('AWS::RDS::DBInstance', { SourceDBInstanceIdentifier: 'orders-primary' });
+      expect(evaluation).toMatchObject({
+        status: 'not-applicable',
+        reason:
+          "SourceDBInstanceIdentifier is 'orders-primary': a read replica is encrypted as its source instance, which this control checks",
+      });
     });
 
     it.each(['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster'])(

@@ -1,0 +1,326 @@
+/**
+ * Conformance against the labelled CloudFormation test cases of the AWS Guard Rules Registry
+ * (test/fixtures/guard-registry, Apache-2.0; see the README there for the data format).
+ *
+ * Each case runs the rule of ours that covers the file's control through the real engine, and the
+ * evaluations are folded into a template-level result the way Guard reports one. Every case must
+ * agree with the registry label, or be listed in INTENDED_DIFFERENCES with the reason our documented
+ * semantics differ (mostly: the registry accepts any key, or an AWS-managed one, where we require a
+ * customer-managed key we can see at synth time).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { evaluate, Evaluation, FindingSubject, isFinding, Waiver } from '../../src/engine/evaluate';
+import { CfnTemplate } from '../../src/engine/template';
+import { RuleModule } from '../../src/rules';
+import bucketAccessLogging from '../../src/rules/bucket-access-logging';
+import bucketVersioning from '../../src/rules/bucket-versioning';
+import customerManagedKeyEncryption from '../../src/rules/customer-managed-key-encryption';
+import keyRotation from '../../src/rules/key-rotation';
+import lambdaInVpc from '../../src/rules/lambda-in-vpc';
+import { singleRuleCatalogue, stackTemplate } from '../helpers';
+
+type GuardResult = 'PASS' | 'FAIL' | 'SKIP';
+
+interface GuardCase {
+  readonly name: string;
+  readonly expected: GuardResult;
+  readonly index: number;
+  readonly skipReason?: string;
+  readonly addedParameters?: readonly string[];
+  readonly unresolvedGetAtt?: readonly string[];
+  readonly note?: string;
+  readonly template: CfnTemplate;
+}
+
+interface GuardFile {
+  readonly source: string;
+  readonly guardRule: string;
+  readonly control: string;
+  readonly resourceTypes: readonly string[];
+  readonly cfnNagSuppressionIds: readonly string[];
+  readonly cases: readonly GuardCase[];
+}
+
+const FIXTURES = path.join(__dirname, '..', 'fixtures', 'guard-registry');
+
+/** Every fixture file, by file name. */
+const FILES: ReadonlyMap<string, GuardFile> = new Map(
+  fs
+    .readdirSync(FIXTURES)
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .map((name) => [name, JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8')) as GuardFile]),
+);
+
+/** The rule of ours that covers each control label of the corpus. */
+const RULE_FOR_CONTROL: Readonly<Record<string, RuleModule>> = {
+  's3-logging': bucketAccessLogging,
+  's3-versioning': bucketVersioning,
+  'kms-rotation': keyRotation,
+  'lambda-vpc': lambdaInVpc,
+  's3-sse-kms': customerManagedKeyEncryption,
+  'sns-kms': customerManagedKeyEncryption,
+  'sqs-kms': customerManagedKeyEncryption,
+  'logs-kms': customerManagedKeyEncryption,
+  'dynamodb-kms': customerManagedKeyEncryption,
+  'secretsmanager-kms': customerManagedKeyEncryption,
+  'efs-kms': customerManagedKeyEncryption,
+  'rds-kms': customerManagedKeyEncryption,
+  'kinesis-kms': customerManagedKeyEncryption,
+  'ebs-kms': customerManagedKeyEncryption,
+  'codebuild-kms': customerManagedKeyEncryption,
+};
+
+/** Fixture files no rule of ours covers, and why. Exactly these are skipped. */
+const NOT_COVERED: Readonly<Record<string, string>> = {
+  'codebuild_project_envvar_awscred_check.json':
+    'codebuild-credentials: we have no control for AWS credentials in CodeBuild environment variables',
+  'codebuild_project_source_repo_url_check.json':
+    'codebuild-credentials: we have no control for credentials in CodeBuild source repository URLs',
+  'kinesis_firehose_delivery_stream_encryption_rule.json':
+    'kinesis-firehose-kms: AWS::KinesisFirehose::DeliveryStream is not among the resource types of customer-managed-key-encryption',
+};
+
+interface IntendedDifference {
+  readonly ours: GuardResult;
+  readonly why: string;
+}
+
+/** Cases where our documented semantics (each rule's `meta.compliantWhen`) are stricter than the registry's. */
+const INTENDED_DIFFERENCES: Readonly<Record<string, IntendedDifference>> = {
+  // A key from a parameter: we require a key we can see to be customer-managed; a deploy-time value is unverifiable.
+  'cloudwatch_log_group_encrypted.json#2': {
+    ours: 'FAIL',
+    why: 'KmsKeyId is parameter myKmsKeyId: a deploy-time key is unverifiable, not a known customer-managed key',
+  },
+  'dynamodb_table_encrypted_kms.json#6': {
+    ours: 'FAIL',
+    why: 'KMSMasterKeyId is parameter pKmsArn: a deploy-time key is unverifiable, not a known customer-managed key',
+  },
+  'kinesis_stream_encryption_rule.json#2': {
+    ours: 'FAIL',
+    why: 'KeyId is parameter myKey: a deploy-time key is unverifiable, not a known customer-managed key',
+  },
+  'rds_storage_encrypted.json#2': {
+    ours: 'SKIP',
+    why: 'a read replica (SourceDBInstanceIdentifier) is encrypted as its source instance, which the control checks',
+  },
+  'rds_storage_encrypted.json#4': {
+    ours: 'SKIP',
+    why: 'a read replica inherits StorageEncrypted from its source (CloudFormation: do not set it on one)',
+  },
+  'rds_storage_encrypted.json#6': {
+    ours: 'SKIP',
+    why: 'a read replica inherits StorageEncrypted from its source (CloudFormation: do not set it on one)',
+  },
+  'secretsmanager_using_cmk.json#2': {
+    ours: 'FAIL',
+    why: 'KmsKeyId is parameter MyKMSKey: a deploy-time key is unverifiable, not a known customer-managed key',
+  },
+  // A key from Fn::GetAtt of a resource the template does not define: not a Ref/GetAtt to a KMS key.
+  'sns_encrypted_kms.json#5': {
+    ours: 'FAIL',
+    why: 'KmsMasterKeyId is Fn::GetAtt of myTestBucketKey, which is not in the template, so not a known KMS key',
+  },
+  'sns_encrypted_kms.json#6': {
+    ours: 'FAIL',
+    why: 'KmsMasterKeyId (both topics) is Fn::GetAtt of myTestBucketKey, which is not in the template, so not a known KMS key',
+  },
+  // Encrypted, but with an AWS-managed or AWS-owned key: the registry accepts it, we require a customer-managed key.
+  's3_default_encryption_kms.json#2': {
+    ours: 'FAIL',
+    why: 'SSEAlgorithm AES256 is SSE-S3; we require aws:kms or aws:kms:dsse with a customer-managed key',
+  },
+  's3_bucket_server_side_encryption_enabled.json#2': {
+    ours: 'FAIL',
+    why: 'SSEAlgorithm AES256 is SSE-S3; we require aws:kms or aws:kms:dsse with a customer-managed key',
+  },
+  'dynamodb_table_must_be_encrypted.json#5': {
+    ours: 'FAIL',
+    why: 'SSEEnabled true without KMSMasterKeyId uses the AWS-managed key alias/aws/dynamodb',
+  },
+  'efs_encrypted_check.json#2': {
+    ours: 'FAIL',
+    why: 'Encrypted true without KmsKeyId uses the AWS-managed key alias/aws/elasticfilesystem',
+  },
+  'rds_storage_encrypted.json#3': {
+    ours: 'FAIL',
+    why: 'cluster StorageEncrypted true without KmsKeyId uses the AWS-managed key alias/aws/rds',
+  },
+  'encrypted_volumes.json#4': {
+    ours: 'FAIL',
+    why: "Encrypted true without KmsKeyId uses the account's default EBS key (alias/aws/ebs unless changed)",
+  },
+  'encrypted_volumes.json#2': {
+    ours: 'FAIL',
+    why: 'KmsKeyId without Encrypted true: we require EBS Encrypted true (the registry accepts either one)',
+  },
+  // Suspect registry label (see the fixture README).
+  'encrypted_volumes.json#7': {
+    ours: 'FAIL',
+    why: 'Metadata key cfn-nag (hyphen) is no cfn_nag suppression, so the volume without Encrypted is a finding',
+  },
+  'codebuild_encryption_key_rule.json#2': {
+    ours: 'FAIL',
+    why: "EncryptionKey 'TestEncryptionKey' is a placeholder, not a KMS key id, ARN or alias",
+  },
+  'ebs_volume_encryption_key_rule.json#2': {
+    ours: 'FAIL',
+    why: "KmsKeyId 'testKey' is a placeholder, not a KMS key id, ARN or alias",
+  },
+  's3_bucket_server_side_encryption_enabled.json#3': {
+    ours: 'FAIL',
+    why: 'KMSMasterKeyID is a placeholder, not a KMS key id, ARN or alias',
+  },
+  's3_default_encryption_kms.json#3': {
+    ours: 'FAIL',
+    why: 'KMSMasterKeyID is a placeholder, not a KMS key id, ARN or alias',
+  },
+  'sqs_queue_kms_master_key_id_rule.json#2': {
+    ours: 'FAIL',
+    why: "KmsMasterKeyId 'TestKey' is a placeholder, not a KMS key id, ARN or alias",
+  },
+};
+
+const keyOf = (file: string, guardCase: GuardCase) => `${file}#${guardCase.index}`;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Guard's two suppression mechanisms on a resource, mapped to our acknowledgement of the finding:
+ * `Metadata.guard.SuppressedRules` naming the guard rule, or `Metadata.cfn_nag.rules_to_suppress`
+ * with one of the cfn_nag ids the guard rule honours.
+ */
+function guardSuppression(
+  file: GuardFile,
+  metadata: Record<string, unknown> | undefined,
+): string | undefined {
+  const guard = metadata?.guard;
+  const suppressedRules = isObject(guard) ? guard.SuppressedRules : undefined;
+  if (Array.isArray(suppressedRules) && suppressedRules.includes(file.guardRule)) {
+    return `Metadata.guard.SuppressedRules names ${file.guardRule}`;
+  }
+  const cfnNag = metadata?.cfn_nag;
+  const toSuppress = isObject(cfnNag) ? cfnNag.rules_to_suppress : undefined;
+  const match = Array.isArray(toSuppress)
+    ? toSuppress.find((rule) => isObject(rule) && file.cfnNagSuppressionIds.includes(String(rule.id)))
+    : undefined;
+  return match ? `Metadata.cfn_nag suppresses ${String(match.id)}: ${String(match.reason ?? '')}` : undefined;
+}
+
+function waiverFor(file: GuardFile, template: CfnTemplate) {
+  return (subject: FindingSubject): Waiver | undefined => {
+    const reason = guardSuppression(file, template.Resources?.[subject.logicalId]?.Metadata);
+    return reason === undefined
+      ? undefined
+      : {
+          id: subject.findingId,
+          reason,
+          acknowledgedAt: subject.constructPath ?? `${subject.stackId}/${subject.logicalId}`,
+        };
+  };
+}
+
+/** Our evaluations of the case's template, limited to the resource types the guard rule selects. */
+function evaluateCase(file: GuardFile, guardCase: GuardCase, rule: RuleModule): Evaluation[] {
+  return evaluate({
+    catalogue: singleRuleCatalogue(rule),
+    stacks: [stackTemplate(guardCase.template)],
+    waiverFor: waiverFor(file, guardCase.template),
+  }).filter((evaluation) => file.resourceTypes.includes(evaluation.resourceType));
+}
+
+/** Guard's template-level result: SKIP with nothing in scope, FAIL on any finding, PASS otherwise. */
+function templateResult(evaluations: readonly Evaluation[]): GuardResult {
+  const judged = evaluations.filter((e) => e.status !== 'not-applicable' && e.status !== 'waived');
+  if (judged.length === 0) return 'SKIP';
+  return judged.some(isFinding) ? 'FAIL' : 'PASS';
+}
+
+/** The engine turns an exception in a rule into an unverifiable finding with this text. */
+const RULE_CRASHED = /could not read this resource/;
+
+interface Row {
+  readonly file: string;
+  readonly guardFile: GuardFile;
+  readonly guardCase: GuardCase;
+  readonly rule: RuleModule;
+}
+
+const ROWS: readonly Row[] = [...FILES].flatMap(([file, guardFile]) => {
+  const rule = RULE_FOR_CONTROL[guardFile.control];
+  if (!rule) return [];
+  return guardFile.cases.map((guardCase) => ({ file, guardFile, guardCase, rule }));
+});
+
+describe('Guard Rules Registry conformance', () => {
+  it('skips exactly the files listed in NOT_COVERED', () => {
+    expect(FILES.size).toBeGreaterThan(0);
+    const uncovered = [...FILES].filter(([, f]) => !RULE_FOR_CONTROL[f.control]).map(([file]) => file);
+    expect(uncovered.sort()).toEqual(Object.keys(NOT_COVERED).sort());
+    // Should Firehose join the CMK rule, its fixture must be checked rather than stay listed.
+    expect(customerManagedKeyEncryption.meta.resourceTypes).not.toContain(
+      'AWS::KinesisFirehose::DeliveryStream',
+    );
+  });
+
+  it('covers every resource type of each covered file with the mapped rule', () => {
+    for (const [file, guardFile] of FILES) {
+      const rule = RULE_FOR_CONTROL[guardFile.control];
+      if (!rule) continue;
+      expect({
+        file,
+        missing: guardFile.resourceTypes.filter((t) => !rule.meta.resourceTypes.includes(t)),
+      }).toEqual({ file, missing: [] });
+    }
+  });
+
+  it('lists only covered cases whose registry label differs, in INTENDED_DIFFERENCES', () => {
+    const labels = new Map(ROWS.map((row) => [keyOf(row.file, row.guardCase), row.guardCase.expected]));
+    const stale = Object.entries(INTENDED_DIFFERENCES)
+      .filter(([key, difference]) => labels.get(key) === undefined || labels.get(key) === difference.ours)
+      .map(([key]) => key);
+    expect(stale).toEqual([]);
+  });
+
+  it('evaluates templates with dangling Fn::GetAtt targets without throwing', () => {
+    const dangling = ROWS.filter((row) => (row.guardCase.unresolvedGetAtt ?? []).length > 0);
+    expect(dangling.length).toBeGreaterThan(0);
+    for (const { guardFile, guardCase, rule } of dangling) {
+      for (const target of guardCase.unresolvedGetAtt ?? []) {
+        expect(guardCase.template.Resources?.[target]).toBeUndefined();
+      }
+      // All our resource types, not only the guard rule's, meet the dangling references.
+      let evaluations: Evaluation[] = [];
+      expect(() => {
+        evaluations = evaluate({
+          catalogue: singleRuleCatalogue(rule),
+          stacks: [stackTemplate(guardCase.template)],
+          waiverFor: waiverFor(guardFile, guardCase.template),
+        });
+      }).not.toThrow();
+      expect(evaluations.filter((e) => RULE_CRASHED.test(e.reason ?? ''))).toEqual([]);
+    }
+  });
+
+  it.each(
+    ROWS.map((row): [string, Row] => [
+      `${row.file} #${row.guardCase.index} ${row.guardCase.name}: expected ${row.guardCase.expected}`,
+      row,
+    ]),
+  )('%s', (_title, { file, guardFile, guardCase, rule }) => {
+    const evaluations = evaluateCase(guardFile, guardCase, rule);
+    const outcome = {
+      result: templateResult(evaluations),
+      evaluations: evaluations.map(
+        (e) => `${e.logicalId} (${e.resourceType}): ${e.status}${e.reason ? ` - ${e.reason}` : ''}`,
+      ),
+    };
+    expect(outcome.evaluations.filter((line) => RULE_CRASHED.test(line))).toEqual([]);
+    const intended = INTENDED_DIFFERENCES[keyOf(file, guardCase)];
+    expect(outcome).toEqual({ ...outcome, result: intended ? intended.ours : guardCase.expected });
+  });
+});
