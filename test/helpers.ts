@@ -1,4 +1,5 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, AspectPriority, Aspects, CfnResource, IAspect, Stack } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 import { Catalogue } from '../src/catalogue/model';
 import { evaluate, Evaluation } from '../src/engine/evaluate';
 import { CfnTemplate, StackTemplate } from '../src/engine/template';
@@ -73,4 +74,27 @@ export function synthStack(build: (stack: Stack) => void): CfnTemplate {
   const stack = new Stack(app, 'Stack');
   build(stack);
   return app.synth().getStackByName('Stack').template as CfnTemplate;
+}
+
+/**
+ * Builds a stack with real CDK constructs, applies the Aspects (each a separate instance, at
+ * MUTATING priority, as EnterpriseCatalogueRemediations.applyTo does) and synthesizes it.
+ */
+export function synthWithAspects(
+  build: (stack: Stack) => void,
+  ...aspects: IAspect[]
+): { template: CfnTemplate; stack: Stack } {
+  const app = new App({ builtinCloudFormationValidation: false });
+  const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } });
+  build(stack);
+  for (const aspect of aspects) Aspects.of(app).add(aspect, { priority: AspectPriority.MUTATING });
+  return { template: app.synth().getStackByName('Stack').template as CfnTemplate, stack };
+}
+
+/** What the remediations recorded on a construct's resource (`cdk-catalogue:remediation` metadata). */
+export function remediationRecords(construct: IConstruct): unknown[] {
+  const resource = CfnResource.isCfnResource(construct) ? construct : construct.node.defaultChild;
+  return (resource?.node.metadata ?? [])
+    .filter((m) => m.type === 'cdk-catalogue:remediation')
+    .map((m) => m.data);
 }

@@ -6,7 +6,17 @@ import { describeAssumptions, PropertyVariant, propertyVariants } from './intrin
 import { TemplateResolver } from './resolve';
 import { CfnResourceJson, constructPathOf, RatingSource, StackTemplate } from './template';
 
-export type EvaluationStatus = 'compliant' | 'non-compliant' | 'unverifiable' | 'not-applicable' | 'waived';
+export type EvaluationStatus =
+  | 'compliant'
+  /** Compliant because a paired remediation fixed it during synthesis. */
+  | 'remediated'
+  | 'non-compliant'
+  | 'unverifiable'
+  | 'not-applicable'
+  | 'waived';
+
+/** What the paired remediation did to a resource for one control. */
+export type RemediationRecord = { readonly changes: readonly string[] } | { readonly notApplied: string };
 
 /** An acknowledgement that covers a finding. */
 export interface Waiver {
@@ -39,6 +49,8 @@ export interface Evaluation {
   readonly waiver?: Waiver;
   /** Present when the finding was acknowledged but the control cannot be waived. */
   readonly refusedWaiver?: Waiver;
+  /** For remediated resources, what the fix changed. */
+  readonly changes?: readonly string[];
 }
 
 export interface FindingSubject {
@@ -53,6 +65,8 @@ export interface EvaluateOptions {
   readonly stacks: readonly StackTemplate[];
   /** Looks up an acknowledgement for a finding (from the construct tree, or from cdk.out metadata). */
   readonly waiverFor?: (subject: FindingSubject) => Waiver | undefined;
+  /** Looks up what a paired remediation did to the resource for this control. */
+  readonly remediationFor?: (subject: FindingSubject) => RemediationRecord | undefined;
 }
 
 /** Non-compliance outranks an undecidable value, which outranks compliance. */
@@ -98,6 +112,22 @@ function safeCheck(
       reason: `rule ${compiledControl.rule.meta.id} could not read this resource (${(e as Error).message}); please report this`,
     };
   }
+}
+
+/** The verdict of one control on one rendered resource, every `Fn::If` branch considered. */
+export function judgeResource(
+  compiledControl: CompiledControl,
+  stack: StackTemplate,
+  logicalId: string,
+  resource: CfnResourceJson,
+  resolver: TemplateResolver,
+): Verdict {
+  const base = { logicalId, type: resource.Type, stack };
+  return checkAllVariants(propertyVariants(propertiesOf(resource)), base, compiledControl, resolver);
+}
+
+function propertiesOf(resource: CfnResourceJson): Record<string, unknown> {
+  return typeof resource.Properties === 'object' && resource.Properties !== null ? resource.Properties : {};
 }
 
 function evaluateResource(

@@ -13,18 +13,15 @@ import { NagPack } from 'cdk-nag';
 import { Construct, IConstruct } from 'constructs';
 import { loadCatalogue } from '../catalogue/load';
 import { Catalogue } from '../catalogue/model';
-import {
-  CiaRating,
-  parseRating,
-  RATING_CONTEXT_KEY,
-  RatingInput,
-  STRICTEST_RATING,
-} from '../catalogue/rating';
+import { CiaRating, parseRating, RatingInput } from '../catalogue/rating';
 import { compiledControls } from '../engine/controls';
 import { evaluate, Evaluation, isFinding } from '../engine/evaluate';
 import { CfnTemplate, StackTemplate } from '../engine/template';
 import { findAcknowledgement, isQualifiedFor } from './acknowledgements';
 import { describeEvaluation, suggestedFix } from './messages';
+import { remediationRecordOf, stacksReachedByRemediations } from '../remediations/records';
+import { EnterpriseCatalogueRemediations } from './enterprise-catalogue-remediations';
+import { ratingOf } from './rating';
 import { PACKAGE_VERSION } from './version';
 
 export interface EnterpriseCatalogueChecksProps {
@@ -68,6 +65,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
   private lastEvaluations: Evaluation[] = [];
   private reported: PolicyViolation[] = [];
   private evaluationsByResource = new Map<string, Evaluation[]>();
+  private stacksMissedByRemediations = new Set<string>();
 
   constructor(props?: EnterpriseCatalogueChecksProps);
   constructor(scope: IConstruct, props?: EnterpriseCatalogueChecksProps);
@@ -128,7 +126,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
     const stacks: StackTemplate[] = rendered.map(({ path, template }) => ({
       stackId: path,
       template,
-      ...this.ratingFor(index.get(path)?.stack),
+      ...ratingOf(index.get(path)?.stack, this.rating),
     }));
     this.lastEvaluations = evaluate({
       catalogue: this.catalogue,
@@ -137,7 +135,12 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
         const resource = index.get(stackId)?.resources.get(logicalId);
         return resource ? findAcknowledgement(resource, findingId, this.name) : undefined;
       },
+      remediationFor: ({ stackId, logicalId, findingId }) => {
+        const resource = index.get(stackId)?.resources.get(logicalId);
+        return resource ? remediationRecordOf(resource, findingId) : undefined;
+      },
     });
+    this.stacksMissedByRemediations = stacksMissedByRemediations(root, index);
     this.evaluationsByResource = groupByResource(this.lastEvaluations);
     this.reported = [];
     for (const { resources } of index.values())
@@ -157,7 +160,9 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
       if (!reportToCdk) continue;
       this.reported.push({
         ruleName: evaluation.findingId,
-        description: describeEvaluation(evaluation, this.controlOf(evaluation), this.verboseMessages),
+        description: describeEvaluation(evaluation, this.controlOf(evaluation), this.verboseMessages, {
+          missedByRemediations: this.stacksMissedByRemediations.has(stack.node.path),
+        }),
         fix: suggestedFix(evaluation, this.controlOf(evaluation), this.name),
         severity: this.severityOf(evaluation),
         ruleMetadata: {
@@ -187,18 +192,19 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
     if (this.reportOnly || evaluation.severity === 'warning') return 'warning';
     return evaluation.suppressible ? 'error' : 'fatal';
   }
+}
 
-  private ratingFor(stack: Stack | undefined): Pick<StackTemplate, 'rating' | 'ratingSource'> {
-    if (this.rating) return { rating: this.rating, ratingSource: 'props' };
-    const fromContext = stack?.node.tryGetContext(RATING_CONTEXT_KEY);
-    if (fromContext !== undefined) {
-      return {
-        rating: parseRating(fromContext, `context '${RATING_CONTEXT_KEY}' of ${stack!.node.path}`),
-        ratingSource: 'context',
-      };
-    }
-    return { rating: STRICTEST_RATING, ratingSource: 'default' };
-  }
+/**
+ * Stacks that remediations added to the App never reached: CDK Pipelines synthesizes a Stage when
+ * it is added to the pipeline, before the App's Aspects run, so App-level fixes miss its stacks.
+ */
+function stacksMissedByRemediations(root: IConstruct, index: Map<string, StackIndex>): Set<string> {
+  if (!EnterpriseCatalogueRemediations.isAppliedTo(root)) return new Set();
+  return new Set(
+    [...index.values()]
+      .filter(({ stack }) => !stacksReachedByRemediations.has(stack))
+      .map(({ stack }) => stack.node.path),
+  );
 }
 
 function resourceKey(stackPath: string, logicalId: string): string {

@@ -1,3 +1,5 @@
+import { aws_kms as kms } from 'aws-cdk-lib';
+import { changed, notApplied } from '../remediations/context';
 import { defineRule, notApplicable, unverifiable } from './rule';
 import { requireTrue } from './values';
 
@@ -31,5 +33,11 @@ export default defineRule({
       );
     }
     return rotation;
+  },
+  remediate(resource) {
+    if (!(resource instanceof kms.CfnKey))
+      return notApplied('the key is not a kms.CfnKey, so its rotation cannot be set');
+    resource.enableKeyRotation = true;
+    return changed('set EnableKeyRotation to true');
   },
 });

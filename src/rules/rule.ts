@@ -1,5 +1,7 @@
+import type { CfnResource } from 'aws-cdk-lib';
 import { TemplateResolver } from '../engine/resolve';
 import { StackTemplate } from '../engine/template';
+import type { RemediationContext, RemediationResult } from '../remediations/context';
 
 /** A rule's answer for one resource (for one combination of `Fn::If` branches). */
 export type Verdict =
@@ -52,6 +54,12 @@ export interface RuleModule<P extends object = Record<string, unknown>> {
     readonly paramsSchema: ParamsSchema;
   };
   check(resource: ResourceUnderCheck, params: P, resolver: TemplateResolver): Verdict;
+  /**
+   * The paired fix, on the L1 construct of a resource the check found non-compliant: sets typed L1
+   * properties (or uses the L2 API) so that cdk-nag's own rules see the fix too, keeps what the
+   * user set, and says what it changed or why it could not.
+   */
+  remediate?(resource: CfnResource, params: P, context: RemediationContext): RemediationResult;
 }
 
 /** Identity function that keeps a rule's params type while it is stored as a plain `RuleModule`. */

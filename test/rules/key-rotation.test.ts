@@ -1,6 +1,8 @@
-import { aws_kms as kms, CfnParameter, Fn } from 'aws-cdk-lib';
+import { aws_kms as kms, CfnParameter, Duration, Fn, Stack } from 'aws-cdk-lib';
+import { CfnTemplate } from '../../src/engine/template';
+import { KeyRotation } from '../../src/remediations/aspects';
 import rule from '../../src/rules/key-rotation';
-import { evaluateRule, synthStack, templateWith } from '../helpers';
+import { evaluateRule, remediationRecords, synthStack, synthWithAspects, templateWith } from '../helpers';
 
 const KEY = 'AWS::KMS::Key';
 
@@ -124,5 +126,62 @@ describe('key-rotation', () => {
       const statuses = Object.values(evaluateRule(rule, template)).map((e) => e.status);
       expect(statuses).toEqual(['non-compliant', 'unverifiable']);
     });
+  });
+});
+
+describe('key-rotation remediation (KeyRotation)', () => {
+  const rotationOf = (template: CfnTemplate) =>
+    Object.values(template.Resources ?? {})
+      .filter((r) => r.Type === KEY)
+      .map((r) => r.Properties?.EnableKeyRotation);
+
+  it('makes a default key pass the rule, and records the change', () => {
+    let key!: kms.Key;
+    const { template } = synthWithAspects((stack) => {
+      key = new kms.Key(stack, 'Key');
+    }, new KeyRotation());
+    expect(Object.values(evaluateRule(rule, template)).map((e) => e.status)).toEqual(['compliant']);
+    expect(remediationRecords(key)).toEqual([
+      { findingId: 'Enterprise-KMS.1', changes: ['set EnableKeyRotation to true'] },
+    ]);
+  });
+
+  it('changes nothing when applied twice (two instances)', () => {
+    const build = (stack: Stack) => new kms.Key(stack, 'Key', { description: 'orders' });
+    const once = synthWithAspects(build, new KeyRotation()).template;
+    const twice = synthWithAspects(build, new KeyRotation(), new KeyRotation()).template;
+    expect(twice).toEqual(once);
+  });
+
+  it('keeps what the user set and leaves compliant and asymmetric keys alone', () => {
+    let rotating!: kms.Key;
+    const { template } = synthWithAspects((stack) => {
+      new kms.Key(stack, 'Described', { description: 'orders', pendingWindow: Duration.days(10) });
+      rotating = new kms.Key(stack, 'Rotating', {
+        enableKeyRotation: true,
+        rotationPeriod: Duration.days(90),
+      });
+      new kms.Key(stack, 'Signing', { keySpec: kms.KeySpec.RSA_2048, keyUsage: kms.KeyUsage.SIGN_VERIFY });
+    }, new KeyRotation());
+    const byId = Object.fromEntries(
+      Object.entries(template.Resources ?? {}).map(([id, r]) => [id.replace(/[0-9A-F]{8}$/, ''), r]),
+    );
+    expect(byId.Described.Properties).toMatchObject({
+      Description: 'orders',
+      EnableKeyRotation: true,
+      PendingWindowInDays: 10,
+    });
+    expect(byId.Rotating.Properties).toMatchObject({ RotationPeriodInDays: 90 });
+    expect(byId.Signing.Properties?.EnableKeyRotation).toBeUndefined();
+    expect(rotationOf(template)).toEqual([true, true, undefined]);
+    expect(remediationRecords(rotating)).toEqual([]);
+  });
+
+  it('leaves a rotation flag from a parameter alone (it cannot be judged, so it is not overwritten)', () => {
+    const { template } = synthWithAspects((stack) => {
+      const rotate = new CfnParameter(stack, 'Rotate', { type: 'String' });
+      new kms.CfnKey(stack, 'Key', { enableKeyRotation: rotate.valueAsString as unknown as boolean });
+    }, new KeyRotation());
+    expect(rotationOf(template)).toEqual([{ Ref: 'Rotate' }]);
   });
 });

@@ -1,0 +1,64 @@
+import { AspectPriority, Aspects, CfnResource, IAspect, Stack } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { loadCatalogue } from '../catalogue/load';
+import { Catalogue } from '../catalogue/model';
+import { CiaRating, parseRating, RatingInput } from '../catalogue/rating';
+import { controlsByResourceType } from '../engine/controls';
+import { remediateResource } from '../remediations/apply';
+import { RemediationSettings } from '../remediations/context';
+import { stacksReachedByRemediations } from '../remediations/records';
+import { ratingOf } from './rating';
+
+export interface EnterpriseCatalogueRemediationsProps extends RemediationSettings {
+  /** A catalogue path or a model from `loadCatalogue`. @default the catalogue shipped in the package */
+  readonly catalogue?: string | Catalogue;
+  /** The workload's CIA rating. @default the context key `cdk-catalogue:rating` of each stack, else C3I3A3 */
+  readonly rating?: RatingInput;
+}
+
+/**
+ * Applies the fix of every control that applies at the workload's rating and whose catalogue entry
+ * enables remediation. Add it with `EnterpriseCatalogueRemediations.applyTo(scope, props)` (or
+ * `Aspects.of(scope).add(remediations, { priority: AspectPriority.MUTATING })`) to an App, Stage or
+ * Stack.
+ *
+ * CDK Pipelines synthesizes each Stage when it is added to the pipeline, before any Aspect of the
+ * App runs: apply the remediations to each Stage before `pipeline.addStage(stage)`.
+ */
+export class EnterpriseCatalogueRemediations implements IAspect {
+  /** Adds the remediations to `scope` at `AspectPriority.MUTATING`, before read-only Aspects and checks. */
+  public static applyTo(
+    scope: IConstruct,
+    props: EnterpriseCatalogueRemediationsProps = {},
+  ): EnterpriseCatalogueRemediations {
+    const remediations = new EnterpriseCatalogueRemediations(props);
+    Aspects.of(scope).add(remediations, { priority: AspectPriority.MUTATING });
+    return remediations;
+  }
+
+  /** True when remediations were added to this construct (e.g. the App) itself. */
+  public static isAppliedTo(scope: IConstruct): boolean {
+    return Aspects.of(scope).all.some((aspect) => aspect instanceof EnterpriseCatalogueRemediations);
+  }
+
+  public readonly catalogue: Catalogue;
+  private readonly rating?: CiaRating;
+
+  constructor(private readonly props: EnterpriseCatalogueRemediationsProps = {}) {
+    this.catalogue = typeof props.catalogue === 'object' ? props.catalogue : loadCatalogue(props.catalogue);
+    this.rating =
+      props.rating === undefined
+        ? undefined
+        : parseRating(props.rating, 'EnterpriseCatalogueRemediations rating');
+  }
+
+  public visit(node: IConstruct): void {
+    if (Stack.isStack(node)) stacksReachedByRemediations.add(node);
+    if (!CfnResource.isCfnResource(node)) return;
+    const { rating } = ratingOf(Stack.of(node), this.rating);
+    for (const compiledControl of controlsByResourceType(this.catalogue, rating).get(node.cfnResourceType) ??
+      []) {
+      if (compiledControl.control.remediation.enabled) remediateResource(compiledControl, node, this.props);
+    }
+  }
+}
