@@ -23,3 +23,20 @@ export { RULES, findRule } from './rules';
 export type { RuleModule, Verdict } from './rules';
 export { EnterpriseCatalogueChecks } from './packs/enterprise-catalogue-checks';
 export type { EnterpriseCatalogueChecksProps } from './packs/enterprise-catalogue-checks';
+export { EnterpriseCatalogueRemediations } from './packs/enterprise-catalogue-remediations';
+export type { EnterpriseCatalogueRemediationsProps } from './packs/enterprise-catalogue-remediations';
+export {
+  ControlRemediation,
+  CodeBuildInVpc,
+  CodeBuildInternalRegistry,
+  LambdaInVpc,
+  EncryptWithCustomerManagedKey,
+  BucketAccessLogging,
+  BucketVersioning,
+  KeyRotation,
+  ManualApprovalBeforeProduction,
+} from './remediations/aspects';
+export type { RemediationAspectProps } from './remediations/aspects';
+export { REMEDIATION_CONTEXT_KEYS } from './remediations/context';
+export type { RemediationSettings, VpcIds, CodeArtifactRepository, RemediationResult } from './remediations/context';
+export { REMEDIATION_METADATA } from './remediations/records';

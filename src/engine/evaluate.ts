@@ -138,9 +138,8 @@ function evaluateResource(
   options: EvaluateOptions,
   resolver: TemplateResolver,
 ): Evaluation[] {
-  const properties =
-    typeof resource.Properties === 'object' && resource.Properties !== null ? resource.Properties : {};
-  const variants = propertyVariants(properties);
+  // Resolved once per resource, however many controls read it.
+  const variants = propertyVariants(propertiesOf(resource));
   const base = { logicalId, type: resource.Type, stack };
   const constructPath = constructPathOf(resource);
   return controls.map((compiledControl) => {
@@ -162,13 +161,42 @@ function evaluateResource(
       rating: stack.rating,
       ratingSource: stack.ratingSource,
     };
-    if (verdict.status !== 'non-compliant' && verdict.status !== 'unverifiable') return evaluation;
-    const waiver = options.waiverFor?.({ findingId, stackId: stack.stackId, logicalId, constructPath });
-    if (!waiver) return evaluation;
-    return control.suppressible
-      ? { ...evaluation, status: 'waived', waiver }
-      : { ...evaluation, refusedWaiver: waiver };
+    const subject = { findingId, stackId: stack.stackId, logicalId, constructPath };
+    return withWaiver(
+      withRemediation(evaluation, options.remediationFor?.(subject)),
+      control.suppressible,
+      () => options.waiverFor?.(subject),
+    );
   });
+}
+
+/** A compliant resource a fix made compliant is `remediated`; a finding a fix could not mend says why. */
+function withRemediation(evaluation: Evaluation, remediation: RemediationRecord | undefined): Evaluation {
+  if (!remediation) return evaluation;
+  if (evaluation.status === 'compliant' && 'changes' in remediation) {
+    return { ...evaluation, status: 'remediated', changes: remediation.changes };
+  }
+  if (isFinding(evaluation) && 'notApplied' in remediation) {
+    return {
+      ...evaluation,
+      reason: `${evaluation.reason}; the remediation could not be applied: ${remediation.notApplied}`,
+    };
+  }
+  return evaluation;
+}
+
+/** A finding covered by an acknowledgement is waived, unless the control cannot be waived. */
+function withWaiver(
+  evaluation: Evaluation,
+  suppressible: boolean,
+  lookUp: () => Waiver | undefined,
+): Evaluation {
+  if (!isFinding(evaluation)) return evaluation;
+  const waiver = lookUp();
+  if (!waiver) return evaluation;
+  return suppressible
+    ? { ...evaluation, status: 'waived', waiver }
+    : { ...evaluation, refusedWaiver: waiver };
 }
 
 /**

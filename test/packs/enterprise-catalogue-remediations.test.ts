@@ -1,0 +1,129 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Aspects, aws_kms as kms, CfnResource, Stack, Stage } from 'aws-cdk-lib';
+import { EnterpriseCatalogueChecks, EnterpriseCatalogueRemediations } from '../../src';
+
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remediations-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+beforeEach(() => jest.spyOn(console, 'error').mockImplementation(() => undefined));
+afterEach(() => jest.restoreAllMocks());
+
+function catalogue(extra = ''): string {
+  const file = path.join(dir, `c-${Math.random().toString(36).slice(2)}.yaml`);
+  fs.writeFileSync(
+    file,
+    `apiVersion: cdk-catalogue-checks/v1
+metadata: { name: Test, owner: Test, version: '1', packName: Corp }
+baseline: { minimumScore: 95 }
+controls:
+  - { id: KMS.1, title: Keys rotate, rule: key-rotation, severity: error${extra} }
+`,
+  );
+  return file;
+}
+
+function newApp(): App {
+  return new App({ builtinCloudFormationValidation: false, outdir: fs.mkdtempSync(path.join(dir, 'out-')) });
+}
+
+function synth(app: App, catalogueFile: string) {
+  const pack = new EnterpriseCatalogueChecks({ catalogue: catalogueFile, rating: 'C3I3A3' });
+  Aspects.of(app).add(pack);
+  let error: Error | undefined;
+  try {
+    app.synth();
+  } catch (e) {
+    error = e as Error;
+  }
+  return { pack, error };
+}
+
+describe('EnterpriseCatalogueRemediations', () => {
+  it.each([
+    [
+      'applyTo (MUTATING priority)',
+      (app: App, file: string) => EnterpriseCatalogueRemediations.applyTo(app, { catalogue: file }),
+    ],
+    [
+      'a plain Aspects.of().add()',
+      (app: App, file: string) =>
+        Aspects.of(app).add(new EnterpriseCatalogueRemediations({ catalogue: file })),
+    ],
+  ])('fixes what it finds when added with %s, and the pack counts it as remediated', (_name, add) => {
+    const app = newApp();
+    new kms.Key(new Stack(app, 'Workload'), 'Key');
+    const file = catalogue();
+    add(app, file);
+    const { pack, error } = synth(app, file);
+    expect(error).toBeUndefined();
+    expect(pack.evaluations).toEqual([
+      expect.objectContaining({
+        findingId: 'Corp-KMS.1',
+        status: 'remediated',
+        changes: ['set EnableKeyRotation to true'],
+      }),
+    ]);
+  });
+
+  it('leaves controls whose catalogue entry disables remediation', () => {
+    const app = newApp();
+    new kms.Key(new Stack(app, 'Workload'), 'Key');
+    const file = catalogue(', remediation: { enabled: false }');
+    EnterpriseCatalogueRemediations.applyTo(app, { catalogue: file });
+    expect(synth(app, file).pack.evaluations[0].status).toBe('non-compliant');
+  });
+
+  it('fixes only the controls that apply at the rating', () => {
+    const app = newApp();
+    new kms.Key(new Stack(app, 'Workload'), 'Key');
+    const file = catalogue(', appliesFrom: { confidentiality: 3 }');
+    EnterpriseCatalogueRemediations.applyTo(app, { catalogue: file, rating: 'C1I1A1' });
+    expect(synth(app, file).pack.evaluations[0].status).toBe('non-compliant');
+  });
+
+  it('says why a fix could not be applied in the finding', () => {
+    const app = newApp();
+    new CfnResource(new Stack(app, 'Workload'), 'RawKey', { type: 'AWS::KMS::Key', properties: {} });
+    const file = catalogue();
+    EnterpriseCatalogueRemediations.applyTo(app, { catalogue: file });
+    const { pack, error } = synth(app, file);
+    expect(pack.evaluations[0].reason).toBe(
+      'EnableKeyRotation is not set (it defaults to false); the remediation could not be applied: the key is not a kms.CfnKey, so its rotation cannot be set',
+    );
+    expect(error?.message).toContain('the remediation could not be applied');
+  });
+
+  describe('and Stages', () => {
+    function appWithStage(): { app: App; stage: Stage } {
+      const app = newApp();
+      const stage = new Stage(app, 'Prod');
+      new kms.Key(new Stack(stage, 'Workload'), 'Key');
+      return { app, stage };
+    }
+
+    it("says loudly when remediations on the App never reached a Stage's stacks", () => {
+      const { app } = appWithStage();
+      const file = catalogue();
+      EnterpriseCatalogueRemediations.applyTo(app, { catalogue: file });
+      const { pack, error } = synth(app, file);
+      expect(pack.evaluations[0]).toMatchObject({ stackId: 'Prod/Workload', status: 'non-compliant' });
+      expect(error?.message).toContain(
+        'EnterpriseCatalogueRemediations was added to the App, but never reached this stack',
+      );
+      expect(error?.message).toContain('EnterpriseCatalogueRemediations.applyTo(stage, props)');
+    });
+
+    it('remediates a Stage when applied to it', () => {
+      const { app, stage } = appWithStage();
+      const file = catalogue();
+      EnterpriseCatalogueRemediations.applyTo(stage, { catalogue: file });
+      const { pack, error } = synth(app, file);
+      expect(error).toBeUndefined();
+      expect(pack.evaluations[0].status).toBe('remediated');
+    });
+  });
+});
