@@ -1,10 +1,11 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
-import { STRICTEST_RATING } from '../catalogue/rating';
 import { CompiledControl } from '../engine/controls';
 import { judgeResource } from '../engine/evaluate';
 import { TemplateResolver } from '../engine/resolve';
-import { CfnResourceJson, CfnTemplate, StackTemplate } from '../engine/template';
+import { StackTemplate } from '../engine/template';
+import { Verdict } from '../rules/rule';
 import {
+  changed,
   notApplied,
   RemediationContext,
   RemediationResult,
@@ -12,47 +13,48 @@ import {
   resolveSettings,
 } from './context';
 import { recordRemediation } from './records';
+import { renderResource, renderStack } from './rendered';
 
-/** The resource as it renders now, in a one-resource template (what the check reads at synth). */
-function renderNow(resource: CfnResource): { logicalId: string; rendered: CfnResourceJson } | undefined {
-  const stack = Stack.of(resource);
-  try {
-    const logicalId = stack.resolve(resource.logicalId) as string;
-    const template = stack.resolve(
-      (resource as unknown as { _toCloudFormation(): CfnTemplate })._toCloudFormation(),
-    );
-    const rendered = (template as CfnTemplate).Resources?.[logicalId];
-    return rendered ? { logicalId, rendered } : undefined;
-  } catch {
-    return undefined;
-  }
+/**
+ * The stack as it renders now, for checks that look beyond one resource (a log bucket others
+ * deliver to, a CodeBuild fleet). Rendered once and reused until a fix changes something or
+ * constructs are added (CDK Pipelines builds its pipeline while Aspects run).
+ */
+const renderedStacks = new WeakMap<Stack, { constructs: number; template: StackTemplate }>();
+
+function renderedStack(stack: Stack): StackTemplate {
+  const constructs = stack.node.findAll().length;
+  const cached = renderedStacks.get(stack);
+  if (cached && cached.constructs === constructs) return cached.template;
+  const template = renderStack(stack, () => true);
+  renderedStacks.set(stack, { constructs, template });
+  return template;
+}
+
+/** The control's verdict on the resource as it stands, judged within its stack; undefined when it cannot be rendered yet. */
+function verdictNow(compiledControl: CompiledControl, resource: CfnResource): Verdict | undefined {
+  const current = renderResource(resource);
+  if (!current) return undefined;
+  const stack = renderedStack(Stack.of(resource));
+  const withCurrent: StackTemplate = {
+    ...stack,
+    template: { Resources: { ...stack.template.Resources, [current.logicalId]: current.json } },
+  };
+  return judgeResource(
+    compiledControl,
+    withCurrent,
+    current.logicalId,
+    current.json,
+    new TemplateResolver([withCurrent]),
+  );
 }
 
 /**
- * Fix only what the check finds non-compliant as the resource stands: compliant resources, and
- * values known only at deploy time (a key the user passed as a parameter), are left alone. This is
- * also what makes a second application change nothing.
+ * Applies one control's fix to one resource, only when the check finds it non-compliant as it
+ * stands: compliant resources, and values known only at deploy time (a key given as a parameter),
+ * are left alone, which is also why a second application changes nothing. Records what happened;
+ * a fix after which the check still fails is recorded as not applied, with the check's reason.
  */
-function needsFix(compiledControl: CompiledControl, resource: CfnResource): boolean {
-  const current = renderNow(resource);
-  if (!current) return false;
-  const stack: StackTemplate = {
-    stackId: Stack.of(resource).node.path,
-    template: { Resources: { [current.logicalId]: current.rendered } },
-    rating: STRICTEST_RATING,
-    ratingSource: 'props',
-  };
-  const verdict = judgeResource(
-    compiledControl,
-    stack,
-    current.logicalId,
-    current.rendered,
-    new TemplateResolver([stack]),
-  );
-  return verdict.status === 'non-compliant';
-}
-
-/** Applies one control's fix to one resource if it needs it, and records what happened. */
 export function remediateResource(
   compiledControl: CompiledControl,
   resource: CfnResource,
@@ -60,7 +62,7 @@ export function remediateResource(
 ): void {
   const { rule, control, findingId } = compiledControl;
   if (!rule.remediate || !rule.meta.resourceTypes.includes(resource.cfnResourceType)) return;
-  if (!needsFix(compiledControl, resource)) return;
+  if (verdictNow(compiledControl, resource)?.status !== 'non-compliant') return;
   const context = new RemediationContext(
     resource,
     resolveSettings(settings, resource),
@@ -72,5 +74,20 @@ export function remediateResource(
   } catch (e) {
     result = notApplied(`the fix failed (${(e as Error).message}); please report this`);
   }
-  recordRemediation(resource, findingId, result);
+  renderedStacks.delete(Stack.of(resource));
+  recordRemediation(
+    resource,
+    findingId,
+    'changes' in result ? confirmed(result, compiledControl, resource) : result,
+  );
+}
+
+function confirmed(
+  result: { changes: readonly string[] },
+  compiledControl: CompiledControl,
+  resource: CfnResource,
+) {
+  const after = verdictNow(compiledControl, resource);
+  if (after?.status !== 'non-compliant') return changed(...result.changes);
+  return notApplied(`the fix (${result.changes.join('; ')}) left it non-compliant: ${after.reason}`);
 }

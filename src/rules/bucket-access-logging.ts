@@ -1,6 +1,9 @@
+import { aws_s3 as s3, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import { intrinsicName, isPlainObject, prop, propertyVariants } from '../engine/intrinsics';
 import { describe, TemplateResolver } from '../engine/resolve';
 import { StackTemplate } from '../engine/template';
+import { changed, notApplied, RemediationContext, RemediationResult } from '../remediations/context';
+import { overriddenReason, renderStack, rendersAs } from '../remediations/rendered';
 import { compliant, defineRule, nonCompliant, unverifiable, Verdict } from './rule';
 import { knownAtDeployTime } from './values';
 
@@ -119,7 +122,8 @@ export default defineRule({
     resourceTypes: [BUCKET],
     compliantWhen:
       'LoggingConfiguration names a DestinationBucketName other than the bucket itself (a literal name, a Ref to a bucket, an import or a parameter), or the bucket has no LoggingConfiguration and another bucket in the templates delivers its access logs to it (by Ref or by BucketName); a LoggingConfiguration without DestinationBucketName logs into the bucket itself and does not comply',
-    remediation: 'sets LoggingConfiguration to deliver server access logs to a separate log bucket',
+    remediation:
+      "sets LoggingConfiguration DestinationBucketName to the central access-log bucket (prop accessLogsBucketName or context key 'cdk-catalogue:access-logs-bucket', ${AWS::AccountId} and ${AWS::Region} filled in) and LogFilePrefix to '<stack name>/<construct path>/' unless the user set one, keeping the user's LogFilePrefix and TargetObjectKeyFormat and replacing a destination that is the bucket itself; the central bucket and buckets that other buckets log into are left as they are. The central bucket is the platform team's, outside the app: it must be in the same account and Region and its bucket policy must let logging.s3.amazonaws.com write",
     paramsSchema: { type: 'object', additionalProperties: false, properties: {} },
   },
   check(resource, _params, resolver) {
@@ -149,4 +153,136 @@ export default defineRule({
     }
     return nonCompliant(PROPERTY, `LoggingConfiguration is ${describe(raw)}, not a logging configuration`);
   },
+  remediate(resource, _params, context) {
+    if (!(resource instanceof s3.CfnBucket)) {
+      return notApplied('the bucket is not an s3.CfnBucket, so its LoggingConfiguration cannot be set');
+    }
+    const central = context.accessLogsBucketName();
+    if (central === undefined) return notApplied(NO_CENTRAL_BUCKET);
+    return logToCentralBucket(resource, central, context);
+  },
 });
+
+const NO_CENTRAL_BUCKET =
+  "no central access-log bucket was given: set the remediations' accessLogsBucketName prop or the context key 'cdk-catalogue:access-logs-bucket'";
+
+/**
+ * The stack's buckets as they render while the fix runs, read with the check's own notion of
+ * which bucket a name or a reference means. The framework judges a bucket on its own, so a log
+ * bucket that other buckets deliver to reaches the fix even though the check, seeing the whole
+ * template, finds it compliant.
+ */
+class StackBuckets {
+  private readonly template: StackTemplate;
+  private readonly resolver: TemplateResolver;
+
+  constructor(stack: Stack) {
+    this.template = renderStack(stack, (resource) => resource.cfnResourceType === BUCKET);
+    this.resolver = new TemplateResolver([this.template]);
+  }
+
+  properties(logicalId: string): Record<string, unknown> {
+    return this.template.template.Resources?.[logicalId]?.Properties ?? {};
+  }
+
+  /** `name` (rendered) is the bucket's BucketName. */
+  isNamed(logicalId: string, name: unknown): boolean {
+    const key = nameKey(name, this.template, this.resolver);
+    return key !== undefined && this.keysOf(logicalId).includes(key);
+  }
+
+  /** `destination` (a rendered DestinationBucketName) is the bucket itself, by Ref or by name. */
+  isItself(logicalId: string, destination: unknown): boolean {
+    const key = destinationKey(destination, this.template, this.resolver);
+    return key !== undefined && this.keysOf(logicalId).includes(key);
+  }
+
+  /** Another bucket of the stack delivers its access logs to this one. */
+  receivesLogs(logicalId: string): boolean {
+    const destinations = logDestinations(this.resolver);
+    return this.keysOf(logicalId).some((key) => destinations.has(key));
+  }
+
+  private keysOf(logicalId: string): string[] {
+    return identityKeys(logicalId, this.template, this.properties(logicalId).BucketName, this.resolver);
+  }
+}
+
+/**
+ * Points the bucket's LoggingConfiguration at the central bucket, unless that would make a bucket
+ * log into itself or replace a destination the user chose. The central bucket is the platform
+ * team's, outside the app: S3 delivers logs only to a bucket in the same account and Region whose
+ * bucket policy lets logging.s3.amazonaws.com write, which is theirs to grant, so nothing is added here.
+ */
+function logToCentralBucket(
+  bucket: s3.CfnBucket,
+  central: string,
+  context: RemediationContext,
+): RemediationResult {
+  const { stack } = context;
+  const logicalId = stack.resolve(bucket.logicalId) as string;
+  const buckets = new StackBuckets(stack);
+  // The configured name, placeholders and all, when the stack's account or Region is not known.
+  const shown = Token.isUnresolved(central) ? (context.settings.accessLogsBucketName as string) : central;
+  if (buckets.isNamed(logicalId, stack.resolve(central))) {
+    return notApplied(
+      `the bucket is the central access-log bucket named by accessLogsBucketName (${shown}), which must not deliver its access logs to itself`,
+    );
+  }
+  if (buckets.properties(logicalId)[PROPERTY] === undefined && buckets.receivesLogs(logicalId)) {
+    return notApplied(
+      'other buckets in the stack deliver their access logs to this bucket: as their log bucket it complies without logging of its own, so it is left as it is',
+    );
+  }
+  const merged = mergeDestination(bucket, central, shown, (destination) =>
+    buckets.isItself(logicalId, stack.resolve(destination)),
+  );
+  if (typeof merged === 'string') return notApplied(merged);
+  const previous = bucket.loggingConfiguration;
+  bucket.loggingConfiguration = merged.configuration;
+  if (!rendersAs(bucket, [PROPERTY, 'DestinationBucketName'], central)) {
+    bucket.loggingConfiguration = previous;
+    return notApplied(overriddenReason(PROPERTY, 'DestinationBucketName to the central log bucket'));
+  }
+  return changed(...merged.changes);
+}
+
+/**
+ * The user's LoggingConfiguration with the central bucket as destination: their LogFilePrefix and
+ * TargetObjectKeyFormat are kept. Only a missing destination, or the bucket itself, is replaced;
+ * any other destination was the user's choice (an Arn by mistake, a Fn::If), so the reason to fix
+ * it by hand is given instead.
+ */
+function mergeDestination(
+  bucket: s3.CfnBucket,
+  central: string,
+  shown: string,
+  isItself: (destination: string) => boolean,
+): { configuration: s3.CfnBucket.LoggingConfigurationProperty; changes: string[] } | string {
+  const current = bucket.loggingConfiguration;
+  if (Tokenization.isResolvable(current)) {
+    return `LoggingConfiguration is ${describe(Stack.of(bucket).resolve(current))}, computed as a whole, so the fix cannot merge a DestinationBucketName into it; give one in each of its branches`;
+  }
+  const changes: string[] = [];
+  const destination = current?.destinationBucketName;
+  if (destination === undefined || destination === '') {
+    changes.push(`set LoggingConfiguration DestinationBucketName to ${shown}`);
+  } else if (isItself(destination)) {
+    changes.push(`changed LoggingConfiguration DestinationBucketName from the bucket itself to ${shown}`);
+  } else {
+    return `LoggingConfiguration DestinationBucketName is ${describe(Stack.of(bucket).resolve(destination))}, which the fix does not replace: name the log bucket by its name (Ref or bucketName)`;
+  }
+  const logFilePrefix = current?.logFilePrefix ?? logFilePrefixFor(bucket);
+  if (current?.logFilePrefix === undefined)
+    changes.push(`set LoggingConfiguration LogFilePrefix to ${logFilePrefix}`);
+  return { configuration: { ...current, destinationBucketName: central, logFilePrefix }, changes };
+}
+
+/** `<stack name>/<construct path in the stack>/`: each bucket's logs apart in the shared bucket. */
+function logFilePrefixFor(bucket: s3.CfnBucket): string {
+  const stack = Stack.of(bucket);
+  const scope = bucket.node.scope;
+  // An L2 bucket's path without its `/Resource` child, as the user named it.
+  const owner = scope && scope !== stack && scope.node.defaultChild === bucket ? scope : bucket;
+  return `${stack.stackName}/${owner.node.path.slice(stack.node.path.length + 1)}/`;
+}

@@ -1,6 +1,9 @@
-import { isPlainObject } from '../engine/intrinsics';
+import { aws_s3 as s3 } from 'aws-cdk-lib';
+import { isPlainObject, prop } from '../engine/intrinsics';
 import { describe, TemplateResolver } from '../engine/resolve';
 import { StackTemplate } from '../engine/template';
+import { changed, notApplied, RemediationResult } from '../remediations/context';
+import { overriddenReason, renderResource, rendersAs } from '../remediations/rendered';
 import { compliant, defineRule, nonCompliant, Verdict } from './rule';
 import { knownAtDeployTime } from './values';
 
@@ -27,6 +30,17 @@ function judgeStatus(status: unknown, stack: StackTemplate, resolver: TemplateRe
   }
 }
 
+/** What the fix did, read from the configuration as it rendered before: `set ...` or `changed ... from X`. */
+function describeFix(before: unknown): string {
+  if (before === undefined) return 'set VersioningConfiguration Status to Enabled';
+  if (!isPlainObject(before))
+    return `replaced VersioningConfiguration ${describe(before)} with Status Enabled`;
+  const status = before.Status;
+  if (status === undefined || status === null) return 'set VersioningConfiguration Status to Enabled';
+  const from = typeof status === 'string' ? status : describe(status);
+  return `changed VersioningConfiguration Status from ${from} to Enabled`;
+}
+
 /** S3 buckets keep every version of their objects, so an overwrite or a deletion can be undone. */
 export default defineRule({
   meta: {
@@ -35,7 +49,8 @@ export default defineRule({
     resourceTypes: ['AWS::S3::Bucket'],
     compliantWhen:
       "VersioningConfiguration Status is 'Enabled'; a bucket without VersioningConfiguration, or with Status 'Suspended', does not comply",
-    remediation: "sets VersioningConfiguration Status to 'Enabled' on the bucket",
+    remediation:
+      "sets VersioningConfiguration Status to 'Enabled' on the bucket (a 'Suspended' status too); noncurrent versions are then kept until a lifecycle rule expires them",
     paramsSchema: { type: 'object', additionalProperties: false, properties: {} },
   },
   check(resource, _params, resolver) {
@@ -59,4 +74,22 @@ export default defineRule({
       `VersioningConfiguration is ${describe(raw)}, not a versioning configuration`,
     );
   },
+  remediate(resource) {
+    if (!(resource instanceof s3.CfnBucket)) {
+      return notApplied('the bucket is not an s3.CfnBucket, so its VersioningConfiguration cannot be set');
+    }
+    return enableVersioning(resource);
+  },
 });
+
+/** VersioningConfiguration holds nothing but Status, so setting it whole drops no user value. */
+function enableVersioning(bucket: s3.CfnBucket): RemediationResult {
+  const before = prop(renderResource(bucket)?.json.Properties, PROPERTY);
+  const previous = bucket.versioningConfiguration;
+  bucket.versioningConfiguration = { status: ENABLED };
+  if (!rendersAs(bucket, [PROPERTY, 'Status'], ENABLED)) {
+    bucket.versioningConfiguration = previous;
+    return notApplied(overriddenReason('VersioningConfiguration', "Status 'Enabled'"));
+  }
+  return changed(describeFix(before));
+}

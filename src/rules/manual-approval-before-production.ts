@@ -1,6 +1,14 @@
-import { isIntrinsic, prop } from '../engine/intrinsics';
-import { describe, TemplateResolver } from '../engine/resolve';
+import {
+  aws_codepipeline as codepipeline,
+  aws_codepipeline_actions as codepipeline_actions,
+  Stack,
+  Tokenization,
+} from 'aws-cdk-lib';
+import { isIntrinsic, prop, propertyVariants } from '../engine/intrinsics';
+import { describe, Resolved, TemplateResolver } from '../engine/resolve';
 import { StackTemplate } from '../engine/template';
+import { changed, notApplied, RemediationResult } from '../remediations/context';
+import { renderStack } from '../remediations/rendered';
 import { compliant, defineRule, nonCompliant, notApplicable, unverifiable } from './rule';
 import { knownAtDeployTime } from './values';
 
@@ -170,6 +178,26 @@ function judgeStage(
   return doubts.length > 0 ? { kind: 'doubt', why: doubts[0] } : { kind: 'unapproved', name };
 }
 
+function productionPattern(params: Params): RegExp {
+  return new RegExp(params.productionStagePattern, params.caseSensitive ? '' : 'i');
+}
+
+/** How each stage stands, from the resolved Stages (anything but a list has no stages). */
+function stageOutcomes(
+  rawStages: Resolved,
+  production: RegExp,
+  stack: StackTemplate,
+  resolver: TemplateResolver,
+): StageOutcome[] {
+  const stageList = rawStages.kind === 'structure' && Array.isArray(rawStages.value) ? rawStages.value : [];
+  const stages = new StageReader(stack, resolver).stages(stageList);
+  return stages.map((stage, i) => judgeStage(stage, stages[i - 1], production));
+}
+
+function unapprovedNames(outcomes: readonly StageOutcome[]): string[] {
+  return outcomes.flatMap((outcome) => (outcome.kind === 'unapproved' ? [outcome.name] : []));
+}
+
 /** `'A'`, `'A' and 'B'`, `'A', 'B' and 'C'`. */
 function listNames(names: readonly string[]): string {
   const quoted = names.map((name) => `'${name}'`);
@@ -190,7 +218,8 @@ export default defineRule<Params>({
     resourceTypes: ['AWS::CodePipeline::Pipeline'],
     compliantWhen:
       "every stage whose Name matches productionStagePattern and holds a deploy action (ActionTypeId Category 'Deploy') has a manual approval (Category 'Approval', Provider 'Manual') with a lower RunOrder (default 1) than its first deploy action, or the stage just before it ends with one (its RunOrder is the highest of that stage); pipelines without a production stage are not applicable",
-    remediation: 'adds a manual approval action before the first deploy action of each production stage',
+    remediation:
+      "adds a stage 'Approve<Stage>' holding one manual approval action (no notification topic) just before each production stage that deploys without an approval, through the L2 pipeline (CDK Pipelines included; the L2 adds the action's role, which the pipeline role may assume) or, for a CfnPipeline of its own, into its typed Stages; approvals the user added are kept",
     paramsSchema: {
       type: 'object',
       additionalProperties: false,
@@ -214,12 +243,10 @@ export default defineRule<Params>({
     if (rawStages.kind === 'unknown') {
       return knownAtDeployTime('Stages', rawStages.description);
     }
-    const stageList = rawStages.kind === 'structure' && Array.isArray(rawStages.value) ? rawStages.value : [];
-    const stages = new StageReader(resource.stack, resolver).stages(stageList);
-    const production = new RegExp(params.productionStagePattern, params.caseSensitive ? '' : 'i');
-    const outcomes = stages.map((stage, i) => judgeStage(stage, stages[i - 1], production));
+    const production = productionPattern(params);
+    const outcomes = stageOutcomes(rawStages, production, resource.stack, resolver);
 
-    const unapproved = outcomes.flatMap((outcome) => (outcome.kind === 'unapproved' ? [outcome.name] : []));
+    const unapproved = unapprovedNames(outcomes);
     if (unapproved.length > 0) {
       return nonCompliant(
         'Stages',
@@ -240,4 +267,133 @@ export default defineRule<Params>({
     }
     return compliant;
   },
+  remediate(resource, params) {
+    if (!(resource instanceof codepipeline.CfnPipeline)) {
+      return notApplied(
+        'the pipeline is not a codepipeline.CfnPipeline, so no approval stage can be added to it',
+      );
+    }
+    const stageNames = unapprovedStagesOf(resource, params);
+    if (stageNames.length === 0) {
+      return notApplied(
+        'no production stage without an approval could be named in the rendered Stages (a stage name or action chosen at deploy time); add a stage holding a manual approval just before each production stage',
+      );
+    }
+    // The L2 pipeline renders Stages from its own stage list (CDK Pipelines builds it from an Aspect): add there.
+    const pipeline = resource.node.scope;
+    return pipeline instanceof codepipeline.Pipeline && pipeline.node.defaultChild === resource
+      ? approveWithPipeline(pipeline, stageNames)
+      : approveWithStages(resource, stageNames);
+  },
 });
+
+/**
+ * The production stages that deploy without an approval, as the check sees the pipeline rendered
+ * now, in every combination of its `Fn::If` branches (as the engine judges it).
+ */
+function unapprovedStagesOf(pipeline: codepipeline.CfnPipeline, params: Params): string[] {
+  const stack = renderStack(Stack.of(pipeline), (resource) => resource === pipeline);
+  const [rendered] = Object.values(stack.template.Resources ?? {});
+  const resolver = new TemplateResolver([stack]);
+  const production = productionPattern(params);
+  const names = propertyVariants(rendered?.Properties ?? {}).flatMap(({ properties }) =>
+    unapprovedNames(stageOutcomes(resolver.resolve(properties.Stages, stack), production, stack, resolver)),
+  );
+  return [...new Set(names)];
+}
+
+const APPROVAL_ACTION = 'Approve';
+/** CodePipeline stage names: letters, digits, `.@-_`, at most 100 characters. */
+const MAX_STAGE_NAME = 100;
+
+/** `Approve<Stage>`, cut to the length CodePipeline allows and numbered if the pipeline has a stage of that name. */
+function approvalStageName(stageName: string, taken: readonly string[]): string {
+  const base = `Approve${stageName}`;
+  let name = base.slice(0, MAX_STAGE_NAME);
+  for (let n = 2; taken.includes(name); n++) name = `${base.slice(0, MAX_STAGE_NAME - String(n).length)}${n}`;
+  return name;
+}
+
+function describeApproval(approvalStage: string, stageName: string): string {
+  return `added stage '${approvalStage}' with a manual approval action to Stages just before '${stageName}'`;
+}
+
+/**
+ * Adds a stage holding a ManualApprovalAction just before each production stage, through the L2
+ * pipeline: the check accepts an approval that ends the stage before. The L2 gives the action what
+ * it needs to deploy: its own CodePipelineActionRole, which the pipeline role may assume (as for a
+ * CDK Pipelines ManualApprovalStep); no artifacts and, without a notification topic, no SNS.
+ */
+function approveWithPipeline(
+  pipeline: codepipeline.Pipeline,
+  stageNames: readonly string[],
+): RemediationResult {
+  const changes = stageNames.flatMap((stageName) => {
+    const stage = pipeline.stages.find((s) => s.stageName === stageName);
+    if (!stage) return [];
+    const approvalStage = approvalStageName(
+      stageName,
+      pipeline.stages.map((s) => s.stageName),
+    );
+    pipeline.addStage({
+      stageName: approvalStage,
+      placement: { rightBefore: stage },
+      actions: [new codepipeline_actions.ManualApprovalAction({ actionName: APPROVAL_ACTION })],
+    });
+    return [describeApproval(approvalStage, stageName)];
+  });
+  return changes.length > 0
+    ? changed(...changes)
+    : notApplied(`the pipeline has no stage named ${listNames(stageNames)} to add an approval before`);
+}
+
+/**
+ * The same on a CfnPipeline without an L2 pipeline: a stage inserted into its typed `stages` list.
+ * A manual approval needs no role, artifact or permission of the pipeline's service role. A list
+ * that is a token, or a stage not found by its literal name, is left to the user.
+ */
+function approveWithStages(
+  pipeline: codepipeline.CfnPipeline,
+  stageNames: readonly string[],
+): RemediationResult {
+  const stack = Stack.of(pipeline);
+  const stages = pipeline.stages;
+  if (!Array.isArray(stages)) {
+    return notApplied(
+      `Stages is ${describe(stack.resolve(stages))}, computed as a whole, so no stage can be inserted; add a stage holding a manual approval just before ${listNames(stageNames)}`,
+    );
+  }
+  const nameOf = (stage: (typeof stages)[number]) =>
+    Tokenization.isResolvable(stage) ? undefined : (stack.resolve(stage.name) as unknown);
+  const missing = stageNames.filter((name) => !stages.some((stage) => nameOf(stage) === name));
+  if (missing.length > 0) {
+    return notApplied(
+      `stage ${listNames(missing)} is not a plain entry of the typed Stages list (it comes from a token or Fn::If), so no stage can be inserted before it; add a stage holding a manual approval just before it`,
+    );
+  }
+  const updated = [...stages];
+  const changes = stageNames.map((stageName) => {
+    const approvalStage = approvalStageName(
+      stageName,
+      updated.map((stage) => String(nameOf(stage))),
+    );
+    const index = updated.findIndex((stage) => nameOf(stage) === stageName);
+    updated.splice(index, 0, manualApprovalStage(approvalStage));
+    return describeApproval(approvalStage, stageName);
+  });
+  pipeline.stages = updated;
+  return changed(...changes);
+}
+
+function manualApprovalStage(name: string): codepipeline.CfnPipeline.StageDeclarationProperty {
+  return {
+    name,
+    actions: [
+      {
+        name: APPROVAL_ACTION,
+        actionTypeId: { category: APPROVAL, owner: 'AWS', provider: MANUAL, version: '1' },
+        runOrder: 1,
+      },
+    ],
+  };
+}

@@ -1,6 +1,8 @@
-import { aws_s3 as s3 } from 'aws-cdk-lib';
+import { aws_s3 as s3, CfnParameter, CfnResource, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnTemplate } from '../../src/engine/template';
+import { BucketVersioning } from '../../src/remediations/aspects';
 import rule from '../../src/rules/bucket-versioning';
-import { evaluateRule, synthStack, templateWith } from '../helpers';
+import { evaluateRule, remediationRecords, synthStack, synthWithAspects, templateWith } from '../helpers';
 
 const BUCKET = 'AWS::S3::Bucket';
 
@@ -199,6 +201,144 @@ describe('bucket-versioning', () => {
       expect(byId.map(([logicalId, e]) => [logicalId.replace(/[0-9A-F]{8}$/, ''), e.status])).toEqual([
         ['Plain', 'non-compliant'],
         ['Versioned', 'compliant'],
+      ]);
+    });
+  });
+});
+
+describe('bucket-versioning remediation (BucketVersioning)', () => {
+  const FINDING = 'Enterprise-S3.2';
+
+  /** Resources by logical id without CDK's hash suffix. */
+  const byId = (template: CfnTemplate) =>
+    Object.fromEntries(
+      Object.entries(template.Resources ?? {}).map(([id, r]) => [id.replace(/[0-9A-F]{8}$/, ''), r]),
+    );
+  const statuses = (template: CfnTemplate) =>
+    Object.values(evaluateRule(rule, template)).map((e) => e.status);
+
+  it('makes a default bucket pass the rule, and records the change', () => {
+    let bucket!: s3.Bucket;
+    const { template } = synthWithAspects((stack) => {
+      bucket = new s3.Bucket(stack, 'Data');
+    }, new BucketVersioning());
+    expect(statuses(template)).toEqual(['compliant']);
+    expect(byId(template).Data.Properties?.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(remediationRecords(bucket)).toEqual([
+      { findingId: FINDING, changes: ['set VersioningConfiguration Status to Enabled'] },
+    ]);
+  });
+
+  it('enables versioning the user suspended, saying so', () => {
+    let bucket!: s3.CfnBucket;
+    const { template } = synthWithAspects((stack) => {
+      bucket = new s3.CfnBucket(stack, 'Data', { versioningConfiguration: { status: 'Suspended' } });
+    }, new BucketVersioning());
+    expect(statuses(template)).toEqual(['compliant']);
+    expect(bucket.versioningConfiguration).toEqual({ status: 'Enabled' });
+    expect(remediationRecords(bucket)).toEqual([
+      { findingId: FINDING, changes: ['changed VersioningConfiguration Status from Suspended to Enabled'] },
+    ]);
+  });
+
+  it('replaces a status that Fn::If suspends in one branch', () => {
+    let bucket!: s3.CfnBucket;
+    const { template } = synthWithAspects((stack) => {
+      bucket = new s3.CfnBucket(stack, 'Data', {
+        versioningConfiguration: { status: Fn.conditionIf('IsProd', 'Enabled', 'Suspended').toString() },
+      });
+    }, new BucketVersioning());
+    expect(byId(template).Data.Properties?.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(remediationRecords(bucket)).toEqual([
+      { findingId: FINDING, changes: ['changed VersioningConfiguration Status from Fn::If to Enabled'] },
+    ]);
+  });
+
+  it('changes nothing when applied twice (two instances)', () => {
+    const build = (stack: Stack) => {
+      new s3.Bucket(stack, 'Data', { bucketName: 'orders' });
+      new s3.CfnBucket(stack, 'Suspended', { versioningConfiguration: { status: 'Suspended' } });
+    };
+    const once = synthWithAspects(build, new BucketVersioning()).template;
+    const twice = synthWithAspects(build, new BucketVersioning(), new BucketVersioning()).template;
+    expect(twice).toEqual(once);
+  });
+
+  it('keeps what the user set, adds no other resource and leaves versioned buckets alone', () => {
+    let versioned!: s3.Bucket;
+    const { template } = synthWithAspects((stack) => {
+      new s3.Bucket(stack, 'Data', {
+        bucketName: 'orders',
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        lifecycleRules: [{ expiration: Duration.days(30) }],
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      versioned = new s3.Bucket(stack, 'Versioned', { versioned: true, bucketName: 'kept' });
+    }, new BucketVersioning());
+    const resources = byId(template);
+    expect(Object.keys(resources)).toEqual(['Data', 'Versioned']);
+    expect(resources.Data).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: {
+        BucketName: 'orders',
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        LifecycleConfiguration: { Rules: [{ ExpirationInDays: 30, Status: 'Enabled' }] },
+        VersioningConfiguration: { Status: 'Enabled' },
+      },
+    });
+    expect(resources.Versioned.Properties).toEqual({
+      BucketName: 'kept',
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+    expect(remediationRecords(versioned)).toEqual([]);
+  });
+
+  it('leaves a status from a parameter alone (it cannot be judged, so it is not overwritten)', () => {
+    let bucket!: s3.CfnBucket;
+    const { template } = synthWithAspects((stack) => {
+      const status = new CfnParameter(stack, 'Status', { type: 'String' });
+      bucket = new s3.CfnBucket(stack, 'Data', { versioningConfiguration: { status: status.valueAsString } });
+    }, new BucketVersioning());
+    expect(byId(template).Data.Properties?.VersioningConfiguration).toEqual({ Status: { Ref: 'Status' } });
+    expect(remediationRecords(bucket)).toEqual([]);
+  });
+
+  describe('cannot be applied', () => {
+    it('to a bucket that is not an s3.CfnBucket, and says why', () => {
+      let raw!: CfnResource;
+      const { template } = synthWithAspects((stack) => {
+        raw = new CfnResource(stack, 'Raw', { type: BUCKET, properties: { BucketName: 'raw' } });
+      }, new BucketVersioning());
+      expect(byId(template).Raw.Properties).toEqual({ BucketName: 'raw' });
+      expect(remediationRecords(raw)).toEqual([
+        {
+          findingId: FINDING,
+          notApplied: 'the bucket is not an s3.CfnBucket, so its VersioningConfiguration cannot be set',
+        },
+      ]);
+    });
+
+    it('when an escape-hatch override suspends versioning: the typed property is restored', () => {
+      let bucket!: s3.Bucket;
+      const { template } = synthWithAspects((stack) => {
+        bucket = new s3.Bucket(stack, 'Data', { versioned: true });
+        (bucket.node.defaultChild as s3.CfnBucket).addPropertyOverride(
+          'VersioningConfiguration.Status',
+          'Suspended',
+        );
+      }, new BucketVersioning());
+      expect(byId(template).Data.Properties?.VersioningConfiguration).toEqual({ Status: 'Suspended' });
+      expect((bucket.node.defaultChild as s3.CfnBucket).versioningConfiguration).toEqual({
+        status: 'Enabled',
+      });
+      expect(remediationRecords(bucket)).toEqual([
+        {
+          findingId: FINDING,
+          notApplied:
+            "an escape-hatch override (addPropertyOverride) of VersioningConfiguration wins over the typed property the fix sets; set Status 'Enabled' in the override or remove it",
+        },
       ]);
     });
   });

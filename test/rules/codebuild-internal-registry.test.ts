@@ -1,8 +1,28 @@
-import { aws_codebuild as codebuild, aws_ec2 as ec2 } from 'aws-cdk-lib';
+import {
+  App,
+  AspectPriority,
+  Aspects,
+  aws_codebuild as codebuild,
+  aws_codecommit as codecommit,
+  aws_ec2 as ec2,
+  aws_iam as iam,
+  IAspect,
+  pipelines,
+  Stack,
+} from 'aws-cdk-lib';
+import { parse as parseYaml } from 'yaml';
 import rule from '../../src/rules/codebuild-internal-registry';
 import { withParamDefaults } from '../../src/catalogue/params';
-import { CfnTemplate } from '../../src/engine/template';
-import { evaluateRule, synthStack, templateWith } from '../helpers';
+import { CfnResourceJson, CfnTemplate } from '../../src/engine/template';
+import { CodeBuildInternalRegistry, CodeBuildInVpc } from '../../src/remediations/aspects';
+import {
+  evaluateRule,
+  remediationRecords,
+  singleRuleCatalogue,
+  synthStack,
+  synthWithAspects,
+  templateWith,
+} from '../helpers';
 
 const PROJECT = 'AWS::CodeBuild::Project';
 const VARIABLES = 'Environment.EnvironmentVariables';
@@ -487,6 +507,525 @@ describe('codebuild-internal-registry', () => {
         reason:
           "NPM_CONFIG_REGISTRY is a PARAMETER_STORE variable ('/build/npm'), whose content is only known at deploy time",
       });
+    });
+  });
+});
+
+describe('codebuild-internal-registry remediation (CodeBuildInternalRegistry)', () => {
+  const FINDING = 'Enterprise-CodeBuild.2';
+  const CODE_ARTIFACT = { domain: 'corp', repository: 'main' };
+  const HOST = 'corp-111111111111.d.codeartifact.eu-west-1.amazonaws.com';
+  const NPM_URL = `https://${HOST}/npm/main/`;
+  const PIP_URL = `https://${HOST}/pypi/main/simple/`;
+  const TOKEN =
+    'export CODEARTIFACT_AUTH_TOKEN=$(aws codeartifact get-authorization-token --domain corp --domain-owner ' +
+    '111111111111 --region eu-west-1 --query authorizationToken --output text)';
+  const NPM_TOKEN = `npm config set //${HOST}/npm/main/:_authToken=$CODEARTIFACT_AUTH_TOKEN`;
+  const PIP_TOKEN = `export PIP_INDEX_URL=https://aws:$CODEARTIFACT_AUTH_TOKEN@${HOST}/pypi/main/simple/`;
+  const buildSpec = codebuild.BuildSpec.fromObject({
+    version: '0.2',
+    phases: { build: { commands: ['npm ci'] } },
+  });
+  const codeArtifactArn = (resource: string) => ({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:codeartifact:eu-west-1:111111111111:${resource}`]],
+  });
+  const READ_STATEMENTS = [
+    {
+      Effect: 'Allow',
+      Action: 'codeartifact:GetAuthorizationToken',
+      Resource: codeArtifactArn('domain/corp'),
+    },
+    {
+      Effect: 'Allow',
+      Action: ['codeartifact:GetRepositoryEndpoint', 'codeartifact:ReadFromRepository'],
+      Resource: codeArtifactArn('repository/corp/main'),
+    },
+    {
+      Effect: 'Allow',
+      Action: 'sts:GetServiceBearerToken',
+      Resource: '*',
+      Condition: { StringEquals: { 'sts:AWSServiceName': 'codeartifact.amazonaws.com' } },
+    },
+  ];
+
+  const resources = (template: CfnTemplate) =>
+    Object.fromEntries(
+      Object.entries(template.Resources ?? {}).map(([id, r]) => [id.replace(/[0-9A-F]{8}$/, ''), r]),
+    ) as Record<string, CfnResourceJson>;
+  const logicalIdOf = (template: CfnTemplate, prefix: string) =>
+    Object.keys(template.Resources ?? {}).find((id) => id.replace(/[0-9A-F]{8}$/, '') === prefix)!;
+  const statuses = (template: CfnTemplate, params: Record<string, unknown> = {}) =>
+    Object.values(evaluateRule(rule, template, params)).map((e) => e.status);
+  const variablesOf = (project: CfnResourceJson) =>
+    (project.Properties?.Environment as { EnvironmentVariables?: unknown[] }).EnvironmentVariables;
+  const buildSpecOf = (project: CfnResourceJson) =>
+    (project.Properties?.Source as { BuildSpec: string }).BuildSpec;
+  const statementsOf = (policy: CfnResourceJson) =>
+    (policy.Properties?.PolicyDocument as { Statement: unknown[] }).Statement;
+  const plaintext = (Name: string, Value: string) => ({ Name, Type: 'PLAINTEXT', Value });
+
+  describe('a default codebuild.Project with a variable of its own, and the codeArtifact setting', () => {
+    let project!: codebuild.Project;
+    let template: CfnTemplate;
+    beforeAll(() => {
+      ({ template } = synthWithAspects(
+        (stack) => {
+          project = new codebuild.Project(stack, 'Build', {
+            buildSpec,
+            environmentVariables: { CI: { value: 'true' } },
+          });
+        },
+        new CodeBuildInternalRegistry({ codeArtifact: CODE_ARTIFACT }),
+      ));
+    });
+
+    it('passes the rule and records what it changed', () => {
+      expect(statuses(template)).toEqual(['compliant']);
+      expect(remediationRecords(project)).toEqual([
+        {
+          findingId: FINDING,
+          changes: [
+            `set Environment.EnvironmentVariables NPM_CONFIG_REGISTRY to ${NPM_URL}`,
+            `set Environment.EnvironmentVariables PIP_INDEX_URL to ${PIP_URL}`,
+            'added the CodeArtifact token step at the start of the install phase of Source.BuildSpec',
+            'granted role Stack/Build/Role codeartifact:GetAuthorizationToken, codeartifact:GetRepositoryEndpoint, ' +
+              'codeartifact:ReadFromRepository and sts:GetServiceBearerToken in policy Stack/Build/RegistryPolicy, ' +
+              'which the project depends on',
+          ],
+        },
+      ]);
+    });
+
+    it("appends the registry variables after the user's", () => {
+      expect(variablesOf(resources(template).Build)).toEqual([
+        plaintext('CI', 'true'),
+        plaintext('NPM_CONFIG_REGISTRY', NPM_URL),
+        plaintext('PIP_INDEX_URL', PIP_URL),
+      ]);
+    });
+
+    it('adds the token step at the start of a new install phase, keeping the JSON build spec', () => {
+      expect(JSON.parse(buildSpecOf(resources(template).Build))).toEqual({
+        version: '0.2',
+        phases: { install: { commands: [TOKEN, NPM_TOKEN, PIP_TOKEN] }, build: { commands: ['npm ci'] } },
+      });
+    });
+
+    it('grants the role read access to the repository, in a policy the project depends on', () => {
+      const { Build, BuildRegistryPolicy } = resources(template);
+      expect(BuildRegistryPolicy.Properties?.Roles).toEqual([{ Ref: logicalIdOf(template, 'BuildRole') }]);
+      expect(statementsOf(BuildRegistryPolicy)).toEqual(READ_STATEMENTS);
+      expect(Build.DependsOn).toEqual([logicalIdOf(template, 'BuildRegistryPolicy')]);
+    });
+  });
+
+  it('changes nothing when applied twice (two instances)', () => {
+    const build = (stack: Stack) =>
+      new codebuild.Project(stack, 'Build', { buildSpec, environmentVariables: { CI: { value: 'true' } } });
+    const aspect = () => new CodeBuildInternalRegistry({ codeArtifact: CODE_ARTIFACT });
+    const once = synthWithAspects(build, aspect()).template;
+    const twice = synthWithAspects(build, aspect(), aspect()).template;
+    expect(twice).toEqual(once);
+  });
+
+  it('replaces only a required variable that does not match, in place, and authenticates only for it', () => {
+    let project!: codebuild.Project;
+    const { template } = synthWithAspects(
+      (stack) => {
+        project = new codebuild.Project(stack, 'Build', {
+          buildSpec,
+          environmentVariables: {
+            NPM_CONFIG_REGISTRY: { value: 'https://registry.npmjs.org/' },
+            CI: { value: 'true' },
+            PIP_INDEX_URL: {
+              value: 'https://corp-222222222222.d.codeartifact.eu-west-1.amazonaws.com/pypi/other/simple/',
+            },
+          },
+        });
+      },
+      new CodeBuildInternalRegistry({ codeArtifact: CODE_ARTIFACT }),
+    );
+    const { Build } = resources(template);
+    expect(statuses(template)).toEqual(['compliant']);
+    expect(variablesOf(Build)).toEqual([
+      plaintext('NPM_CONFIG_REGISTRY', NPM_URL),
+      plaintext('CI', 'true'),
+      plaintext(
+        'PIP_INDEX_URL',
+        'https://corp-222222222222.d.codeartifact.eu-west-1.amazonaws.com/pypi/other/simple/',
+      ),
+    ]);
+    expect(JSON.parse(buildSpecOf(Build)).phases.install.commands).toEqual([TOKEN, NPM_TOKEN]);
+    expect((remediationRecords(project)[0] as { changes: string[] }).changes[0]).toBe(
+      `set Environment.EnvironmentVariables NPM_CONFIG_REGISTRY to ${NPM_URL}`,
+    );
+  });
+
+  it('keeps a variable read from Parameter Store, which only deploy time can judge', () => {
+    const { template } = synthWithAspects(
+      (stack) => {
+        new codebuild.Project(stack, 'Build', {
+          buildSpec,
+          environmentVariables: {
+            NPM_CONFIG_REGISTRY: {
+              value: '/build/npm',
+              type: codebuild.BuildEnvironmentVariableType.PARAMETER_STORE,
+            },
+          },
+        });
+      },
+      new CodeBuildInternalRegistry({ codeArtifact: CODE_ARTIFACT }),
+    );
+    const { Build } = resources(template);
+    expect(variablesOf(Build)).toEqual([
+      { Name: 'NPM_CONFIG_REGISTRY', Type: 'PARAMETER_STORE', Value: '/build/npm' },
+      plaintext('PIP_INDEX_URL', PIP_URL),
+    ]);
+    expect(JSON.parse(buildSpecOf(Build)).phases.install.commands).toEqual([TOKEN, PIP_TOKEN]);
+    expect(statuses(template)).toEqual(['unverifiable']);
+  });
+
+  it('uses the URLs of the registries setting, authenticating to the CodeArtifact domain they name', () => {
+    const other = 'https://shared-333333333333.d.codeartifact.us-east-1.amazonaws.com/npm/public/';
+    const { template } = synthWithAspects(
+      (stack) => {
+        new codebuild.Project(stack, 'Build', { buildSpec });
+      },
+      new CodeBuildInternalRegistry({
+        registries: { NPM_CONFIG_REGISTRY: other, PIP_INDEX_URL: PIP_URL },
+        codeArtifact: { domain: 'ignored', repository: 'ignored' },
+      }),
+    );
+    const { Build, BuildRegistryPolicy } = resources(template);
+    expect(variablesOf(Build)).toEqual([
+      plaintext('NPM_CONFIG_REGISTRY', other),
+      plaintext('PIP_INDEX_URL', PIP_URL),
+    ]);
+    expect(JSON.parse(buildSpecOf(Build)).phases.install.commands).toEqual([
+      'export CODEARTIFACT_AUTH_TOKEN=$(aws codeartifact get-authorization-token --domain shared --domain-owner ' +
+        '333333333333 --region us-east-1 --query authorizationToken --output text)',
+      TOKEN.replace('CODEARTIFACT_AUTH_TOKEN=', 'CODEARTIFACT_AUTH_TOKEN_2='),
+      'npm config set //shared-333333333333.d.codeartifact.us-east-1.amazonaws.com/npm/public/:_authToken=$CODEARTIFACT_AUTH_TOKEN',
+      PIP_TOKEN.replace('$CODEARTIFACT_AUTH_TOKEN@', '$CODEARTIFACT_AUTH_TOKEN_2@'),
+    ]);
+    expect(statementsOf(BuildRegistryPolicy)[0]).toEqual({
+      Effect: 'Allow',
+      Action: 'codeartifact:GetAuthorizationToken',
+      Resource: [
+        {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, ':codeartifact:us-east-1:333333333333:domain/shared'],
+          ],
+        },
+        codeArtifactArn('domain/corp'),
+      ],
+    });
+  });
+
+  it('sets a registry that is not CodeArtifact without a token step or permissions (custom params)', () => {
+    const params = { requiredVariables: ['GOPROXY'], allowedUrlPattern: '^https://proxy\\.corp/' };
+    let project!: codebuild.Project;
+    const build = (stack: Stack) => {
+      project = new codebuild.Project(stack, 'Build', { buildSpec });
+    };
+    const untouched = synthWithAspects(build).template;
+    const { template } = synthWithAspects(
+      build,
+      new CodeBuildInternalRegistry({
+        catalogue: singleRuleCatalogue(rule, params),
+        registries: { GOPROXY: 'https://proxy.corp/go' },
+      }),
+    );
+    expect(statuses(template, params)).toEqual(['compliant']);
+    const { Build } = resources(template);
+    expect(variablesOf(Build)).toEqual([plaintext('GOPROXY', 'https://proxy.corp/go')]);
+    expect(buildSpecOf(Build)).toBe(buildSpecOf(resources(untouched).Build));
+    expect(Object.keys(template.Resources ?? {})).toEqual(Object.keys(untouched.Resources ?? {}));
+    expect(remediationRecords(project)).toEqual([
+      {
+        findingId: 'Test-Rule.1',
+        changes: ['set Environment.EnvironmentVariables GOPROXY to https://proxy.corp/go'],
+      },
+    ]);
+  });
+
+  it('edits a YAML build spec, keeping its install commands after the token step', () => {
+    const { template } = synthWithAspects(
+      (stack) => {
+        const role = new iam.Role(stack, 'Role', {
+          assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com'),
+        });
+        new codebuild.CfnProject(stack, 'Build', {
+          serviceRole: role.roleArn,
+          source: {
+            type: 'NO_SOURCE',
+            buildSpec: [
+              'version: 0.2',
+              'phases:',
+              '  install:',
+              '    runtime-versions:',
+              '      nodejs: 22',
+              '    commands:',
+              '      - npm ci',
+              '  build:',
+              '    commands:',
+              '      - npm test',
+            ].join('\n'),
+          },
+          artifacts: { type: 'NO_ARTIFACTS' },
+          environment: {
+            type: 'LINUX_CONTAINER',
+            image: 'aws/codebuild/standard:7.0',
+            computeType: 'BUILD_GENERAL1_SMALL',
+            environmentVariables: [{ name: 'CI', value: 'true' }],
+          },
+        });
+      },
+      new CodeBuildInternalRegistry({ codeArtifact: CODE_ARTIFACT }),
+    );
+    const { Build } = resources(template);
+    expect(statuses(template)).toEqual(['compliant']);
+    expect(variablesOf(Build)).toEqual([
+      { Name: 'CI', Value: 'true' },
+      plaintext('NPM_CONFIG_REGISTRY', NPM_URL),
+      plaintext('PIP_INDEX_URL', PIP_URL),
+    ]);
+    expect(parseYaml(buildSpecOf(Build))).toEqual({
+      version: 0.2,
+      phases: {
+        install: { 'runtime-versions': { nodejs: 22 }, commands: [TOKEN, NPM_TOKEN, PIP_TOKEN, 'npm ci'] },
+        build: { commands: ['npm test'] },
+      },
+    });
+    expect(Build.DependsOn).toEqual([logicalIdOf(template, 'BuildRegistryPolicy')]);
+  });
+
+  it('leaves a compliant project untouched and records nothing', () => {
+    let project!: codebuild.Project;
+    const build = (stack: Stack) => {
+      project = new codebuild.Project(stack, 'Build', {
+        buildSpec,
+        environmentVariables: { NPM_CONFIG_REGISTRY: { value: NPM_URL }, PIP_INDEX_URL: { value: PIP_URL } },
+      });
+    };
+    const untouched = synthWithAspects(build).template;
+    const { template } = synthWithAspects(
+      build,
+      new CodeBuildInternalRegistry({ codeArtifact: CODE_ARTIFACT }),
+    );
+    expect(template).toEqual(untouched);
+    expect(remediationRecords(project)).toEqual([]);
+  });
+
+  describe('not applied, with the reason recorded and the project left as it was', () => {
+    const expectNotApplied = (
+      build: (stack: Stack) => codebuild.Project | codebuild.CfnProject,
+      aspect: () => IAspect,
+      reason: string,
+      synth = synthWithAspects,
+    ) => {
+      let project!: codebuild.Project | codebuild.CfnProject;
+      const untouched = synth((stack) => build(stack)).template;
+      const { template } = synth((stack) => {
+        project = build(stack);
+      }, aspect());
+      expect(template).toEqual(untouched);
+      expect(remediationRecords(project)).toEqual([{ findingId: FINDING, notApplied: reason }]);
+    };
+    const defaultProject = (stack: Stack) => new codebuild.Project(stack, 'Build', { buildSpec });
+    const yourself = (variables: string, commands: string[]) =>
+      `add these commands at the start of the install phase of the build spec and set ${variables} yourself: ${commands.join(' ; ')}`;
+
+    it('without registries or a CodeArtifact repository', () => {
+      expectNotApplied(
+        defaultProject,
+        () => new CodeBuildInternalRegistry(),
+        "no internal registry was given: set the remediations' registries prop (context key " +
+          "'cdk-catalogue:registries') or codeArtifact prop (context key 'cdk-catalogue:code-artifact')",
+      );
+    });
+
+    it('in an environment-agnostic stack without a domain owner', () => {
+      const synthEnvAgnostic = (build: (stack: Stack) => void, ...aspects: IAspect[]) => {
+        const app = new App({ builtinCloudFormationValidation: false });
+        const stack = new Stack(app, 'Stack');
+        build(stack);
+        for (const aspect of aspects) Aspects.of(app).add(aspect, { priority: AspectPriority.MUTATING });
+        return { template: app.synth().getStackByName('Stack').template as CfnTemplate, stack };
+      };
+      expectNotApplied(
+        defaultProject,
+        () => new CodeBuildInternalRegistry({ codeArtifact: CODE_ARTIFACT }),
+        'the stack is environment-agnostic, so the CodeArtifact domain owner cannot default to its account: set ' +
+          "codeArtifact.domainOwner (context key 'cdk-catalogue:code-artifact') or give the stack an env",
+        synthEnvAgnostic,
+      );
+    });
+
+    it('when a configured URL does not match the control pattern', () => {
+      expectNotApplied(
+        defaultProject,
+        () =>
+          new CodeBuildInternalRegistry({
+            registries: { NPM_CONFIG_REGISTRY: 'https://registry.npmjs.org/' },
+          }),
+        "the URL for NPM_CONFIG_REGISTRY, 'https://registry.npmjs.org/', does not match the control's " +
+          `allowedUrlPattern ${DEFAULT_PATTERN}: configure one that does`,
+      );
+    });
+
+    it('when a required variable has no configured URL', () => {
+      expectNotApplied(
+        defaultProject,
+        () => new CodeBuildInternalRegistry({ registries: { NPM_CONFIG_REGISTRY: NPM_URL } }),
+        "no registry URL is configured for PIP_INDEX_URL: add it to the registries prop (context key 'cdk-catalogue:registries')",
+      );
+    });
+
+    it('when the build spec is a file in the source, naming the commands to add', () => {
+      expectNotApplied(
+        (stack) => {
+          const role = new iam.Role(stack, 'Role', {
+            assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com'),
+          });
+          return new codebuild.CfnProject(stack, 'Build', {
+            serviceRole: role.roleArn,
+            source: { type: 'CODEPIPELINE' },
+            artifacts: { type: 'CODEPIPELINE' },
+            environment: {
+              type: 'LINUX_CONTAINER',
+              image: 'aws/codebuild/standard:7.0',
+              computeType: 'BUILD_GENERAL1_SMALL',
+            },
+          });
+        },
+        () => new CodeBuildInternalRegistry({ codeArtifact: CODE_ARTIFACT }),
+        'CodeArtifact needs a token step in the build spec, and the build spec is the buildspec.yml file in the ' +
+          'source, which the fix cannot edit: ' +
+          yourself('NPM_CONFIG_REGISTRY and PIP_INDEX_URL', [TOKEN, NPM_TOKEN, PIP_TOKEN]),
+      );
+    });
+
+    it('for a version 0.1 build spec, whose commands share no shell', () => {
+      expectNotApplied(
+        (stack) =>
+          new codebuild.Project(stack, 'Build', {
+            buildSpec: codebuild.BuildSpec.fromObject({
+              version: '0.1',
+              phases: { build: { commands: ['make'] } },
+            }),
+          }),
+        () => new CodeBuildInternalRegistry({ codeArtifact: CODE_ARTIFACT }),
+        'CodeArtifact needs a token step in the build spec, and the build spec is version 0.1, whose commands ' +
+          'share no shell: ' +
+          yourself('NPM_CONFIG_REGISTRY and PIP_INDEX_URL', [TOKEN, NPM_TOKEN, PIP_TOKEN]),
+      );
+    });
+
+    it('for a Windows build, whose shell the token step is not written for', () => {
+      expectNotApplied(
+        (stack) =>
+          new codebuild.Project(stack, 'Build', {
+            buildSpec,
+            environment: { buildImage: codebuild.WindowsBuildImage.WIN_SERVER_CORE_2019_BASE },
+          }),
+        () => new CodeBuildInternalRegistry({ codeArtifact: CODE_ARTIFACT }),
+        'CodeArtifact needs a token step, which the fix writes for Linux shells, and the project builds on ' +
+          'WINDOWS_SERVER_2019_CONTAINER: ' +
+          yourself('NPM_CONFIG_REGISTRY and PIP_INDEX_URL', [TOKEN, NPM_TOKEN, PIP_TOKEN]),
+      );
+    });
+
+    it('when the role is imported, saying what to grant', () => {
+      expectNotApplied(
+        (stack) =>
+          new codebuild.Project(stack, 'Build', {
+            buildSpec,
+            role: iam.Role.fromRoleArn(stack, 'Shared', 'arn:aws:iam::111111111111:role/build', {
+              mutable: false,
+            }),
+          }),
+        () => new CodeBuildInternalRegistry({ codeArtifact: CODE_ARTIFACT }),
+        "the service role 'arn:aws:iam::111111111111:role/build' is not defined in this stack, so the fix cannot " +
+          'let it read from CodeArtifact: grant it codeartifact:GetAuthorizationToken on the domain, ' +
+          'codeartifact:GetRepositoryEndpoint and codeartifact:ReadFromRepository on the repository and ' +
+          'sts:GetServiceBearerToken (condition sts:AWSServiceName codeartifact.amazonaws.com), then ' +
+          yourself('NPM_CONFIG_REGISTRY and PIP_INDEX_URL', [TOKEN, NPM_TOKEN, PIP_TOKEN]),
+      );
+    });
+  });
+
+  describe('a CDK Pipelines CodePipeline, with the VPC fix too', () => {
+    const buildPipeline = (stack: Stack) => {
+      const repository = new codecommit.Repository(stack, 'Repo', { repositoryName: 'app' });
+      new pipelines.CodePipeline(stack, 'Pipeline', {
+        synth: new pipelines.ShellStep('Synth', {
+          input: pipelines.CodePipelineSource.codeCommit(repository, 'main'),
+          commands: ['npm ci', 'npx cdk synth'],
+        }),
+      });
+    };
+    const settings = {
+      codeArtifact: CODE_ARTIFACT,
+      vpcIds: { '*': { vpcId: 'vpc-0a1b2c3d4e5f6a700', subnetIds: ['subnet-0a1b2c3d4e5f6a710'] } },
+    };
+
+    it('reaches the synth and self-mutation projects the pipeline builds in its MUTATING Aspect', () => {
+      const { template } = synthWithAspects(
+        buildPipeline,
+        new CodeBuildInVpc(settings),
+        new CodeBuildInternalRegistry(settings),
+      );
+      const synth = logicalIdOf(template, 'PipelineBuildSynthCdkBuildProject');
+      const selfMutation = logicalIdOf(template, 'PipelineUpdatePipelineSelfMutation');
+      const evaluations = evaluateRule(rule, template);
+      expect(Object.keys(evaluations).sort()).toEqual([synth, selfMutation].sort());
+      expect(Object.values(evaluations).map((e) => e.status)).toEqual(['compliant', 'compliant']);
+
+      const projects = template.Resources ?? {};
+      expect(JSON.parse(buildSpecOf(projects[synth])).phases).toEqual({
+        install: { commands: [TOKEN, NPM_TOKEN, PIP_TOKEN] },
+        build: { commands: ['npm ci', 'npx cdk synth'] },
+      });
+      expect(JSON.parse(buildSpecOf(projects[selfMutation])).phases.install.commands).toEqual([
+        TOKEN,
+        NPM_TOKEN,
+        PIP_TOKEN,
+        'npm install -g aws-cdk@2',
+      ]);
+      for (const [project, prefix] of [
+        [synth, 'PipelineBuildSynthCdkBuildProject'],
+        [selfMutation, 'PipelineUpdatePipelineSelfMutation'],
+      ]) {
+        expect(variablesOf(projects[project])).toEqual([
+          plaintext('NPM_CONFIG_REGISTRY', NPM_URL),
+          plaintext('PIP_INDEX_URL', PIP_URL),
+        ]);
+        expect(statementsOf(projects[logicalIdOf(template, `${prefix}RegistryPolicy`)])).toEqual(
+          READ_STATEMENTS,
+        );
+        expect([...(projects[project].DependsOn ?? [])].sort()).toEqual(
+          [
+            logicalIdOf(template, `${prefix}RegistryPolicy`),
+            logicalIdOf(template, `${prefix}VpcPolicy`),
+          ].sort(),
+        );
+      }
+    });
+
+    it('gives a template that passes the bundled CloudFormation validator', () => {
+      const app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
+      buildPipeline(new Stack(app, 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } }));
+      for (const aspect of [new CodeBuildInVpc(settings), new CodeBuildInternalRegistry(settings)]) {
+        Aspects.of(app).add(aspect, { priority: AspectPriority.MUTATING });
+      }
+      let assembly!: ReturnType<App['synth']>;
+      expect(() => (assembly = app.synth())).not.toThrow();
+      expect(statuses(assembly.getStackByName('Stack').template as CfnTemplate)).toEqual([
+        'compliant',
+        'compliant',
+      ]);
     });
   });
 });

@@ -1,9 +1,31 @@
-import { App, aws_codecommit as codecommit, aws_sqs as sqs, Stack, Stage } from 'aws-cdk-lib';
+import {
+  App,
+  AspectPriority,
+  Aspects,
+  aws_codecommit as codecommit,
+  aws_codepipeline as codepipeline,
+  aws_codepipeline_actions as codepipeline_actions,
+  aws_lambda as lambda,
+  aws_s3 as s3,
+  aws_sqs as sqs,
+  CfnResource,
+  Fn,
+  IAspect,
+  Stack,
+  Stage,
+} from 'aws-cdk-lib';
 import { CodePipeline, CodePipelineSource, ManualApprovalStep, ShellStep } from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
+import { ManualApprovalBeforeProduction } from '../../src/remediations/aspects';
 import rule from '../../src/rules/manual-approval-before-production';
 import { CfnTemplate } from '../../src/engine/template';
-import { evaluateRule, templateWith } from '../helpers';
+import {
+  evaluateRule,
+  remediationRecords,
+  singleRuleCatalogue,
+  synthWithAspects,
+  templateWith,
+} from '../helpers';
 
 const PIPELINE = 'AWS::CodePipeline::Pipeline';
 
@@ -363,6 +385,364 @@ describe('manual-approval-before-production', () => {
         evaluateRule(rule, synthPipeline({ pre: [new ManualApprovalStep('Approve')] })),
       );
       expect(evaluation.status).toBe('compliant');
+    });
+  });
+});
+
+describe('manual-approval-before-production remediation (ManualApprovalBeforeProduction)', () => {
+  const FINDING = 'Enterprise-CodePipeline.1';
+  const env = { account: '111111111111', region: 'eu-west-1' };
+  const APPROVAL_ACTION = {
+    Name: 'Approve',
+    ActionTypeId: { Category: 'Approval', Owner: 'AWS', Provider: 'Manual', Version: '1' },
+    RunOrder: 1,
+  };
+
+  class AppStage extends Stage {
+    constructor(scope: Construct, id: string) {
+      super(scope, id, { env });
+      new sqs.Queue(new Stack(this, 'App'), 'Queue');
+    }
+  }
+
+  interface PipelineOptions {
+    readonly uat?: { pre?: ManualApprovalStep[] };
+    readonly prod?: { pre?: ManualApprovalStep[] };
+    readonly validate?: boolean;
+  }
+
+  /** A CDK Pipelines app with UAT and Prod stages; the Aspects go on the App at MUTATING priority. */
+  function synthPipeline(aspects: IAspect[], options: PipelineOptions = {}) {
+    const app = new App(
+      options.validate
+        ? { context: { '@aws-cdk/core:validateAgainstDefaultRules': true } }
+        : { builtinCloudFormationValidation: false },
+    );
+    const stack = new Stack(app, 'PipelineStack', { env });
+    const repo = new codecommit.Repository(stack, 'Repo', { repositoryName: 'app' });
+    const pipeline = new CodePipeline(stack, 'Pipeline', {
+      synth: new ShellStep('Synth', {
+        input: CodePipelineSource.codeCommit(repo, 'main'),
+        commands: ['npx cdk synth'],
+      }),
+    });
+    pipeline.addStage(new AppStage(app, 'UAT'), options.uat);
+    pipeline.addStage(new AppStage(app, 'Prod'), options.prod);
+    for (const aspect of aspects) Aspects.of(app).add(aspect, { priority: AspectPriority.MUTATING });
+    const template = app.synth().getStackByName('PipelineStack').template as CfnTemplate;
+    return { template, pipeline };
+  }
+
+  type StageJson = { Name: unknown; Actions: Array<Record<string, unknown>> };
+  const pipelineOf = (template: CfnTemplate) =>
+    Object.values(template.Resources ?? {}).find((r) => r.Type === PIPELINE)!;
+  const stagesOf = (template: CfnTemplate) => pipelineOf(template).Properties?.Stages as StageJson[];
+  const stageNames = (template: CfnTemplate) => stagesOf(template).map((s) => s.Name);
+  const statusOf = (template: CfnTemplate) => Object.values(evaluateRule(rule, template))[0].status;
+
+  describe('on a CDK Pipelines app', () => {
+    it('adds an approval stage before Prod in the lazily built pipeline, which then passes the rule', () => {
+      const { template, pipeline } = synthPipeline([new ManualApprovalBeforeProduction()]);
+      expect(statusOf(template)).toBe('compliant');
+      expect(stageNames(template)).toEqual([
+        'Source',
+        'Build',
+        'UpdatePipeline',
+        'UAT',
+        'ApproveProd',
+        'Prod',
+      ]);
+      expect(stagesOf(template)[4].Actions).toEqual([
+        {
+          ...APPROVAL_ACTION,
+          RoleArn: { 'Fn::GetAtt': [expect.stringMatching(/ApproveProdApprove/), 'Arn'] },
+        },
+      ]);
+      expect(remediationRecords(pipeline.pipeline)).toEqual([
+        {
+          findingId: FINDING,
+          changes: ["added stage 'ApproveProd' with a manual approval action to Stages just before 'Prod'"],
+        },
+      ]);
+    });
+
+    it('leaves UAT and the other stages as they were', () => {
+      const unfixed = stagesOf(synthPipeline([]).template);
+      const fixed = stagesOf(synthPipeline([new ManualApprovalBeforeProduction()]).template);
+      expect(fixed.filter((stage) => stage.Name !== 'ApproveProd')).toEqual(unfixed);
+    });
+
+    it("gives the approval the action role the L2 pipeline creates, which the pipeline's role may assume", () => {
+      const { template } = synthPipeline([new ManualApprovalBeforeProduction()]);
+      const resources = template.Resources ?? {};
+      const [roleId] = (stagesOf(template)[4].Actions[0].RoleArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'];
+      expect(resources[roleId]).toMatchObject({
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          AssumeRolePolicyDocument: {
+            Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: expect.anything() } }],
+          },
+        },
+      });
+      expect(resources[roleId].Properties?.Policies).toBeUndefined();
+      const pipelineRoleStatements = Object.values(resources)
+        .filter((r) => r.Type === 'AWS::IAM::Policy')
+        .flatMap((r) => (r.Properties?.PolicyDocument as { Statement: unknown[] }).Statement);
+      expect(pipelineRoleStatements).toContainEqual({
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [roleId, 'Arn'] },
+      });
+    });
+
+    it('changes nothing when applied twice (two instances)', () => {
+      const once = synthPipeline([new ManualApprovalBeforeProduction()]).template;
+      const twice = synthPipeline([
+        new ManualApprovalBeforeProduction(),
+        new ManualApprovalBeforeProduction(),
+      ]).template;
+      expect(twice).toEqual(once);
+    });
+
+    it('leaves a pipeline with a ManualApprovalStep before Prod unchanged, recording nothing', () => {
+      const prod = { pre: [new ManualApprovalStep('Approve')] };
+      const unfixed = synthPipeline([], { prod }).template;
+      const { template, pipeline } = synthPipeline([new ManualApprovalBeforeProduction()], { prod });
+      expect(template).toEqual(unfixed);
+      expect(statusOf(template)).toBe('compliant');
+      expect(remediationRecords(pipeline.pipeline)).toEqual([]);
+    });
+
+    it("keeps the user's approvals and follows the control's productionStagePattern", () => {
+      const catalogue = singleRuleCatalogue(rule, { productionStagePattern: '^(uat|prod)$' });
+      const { template, pipeline } = synthPipeline([new ManualApprovalBeforeProduction({ catalogue })], {
+        uat: { pre: [new ManualApprovalStep('SignOff')] },
+      });
+      expect(stageNames(template)).toEqual([
+        'Source',
+        'Build',
+        'UpdatePipeline',
+        'UAT',
+        'ApproveProd',
+        'Prod',
+      ]);
+      expect(stagesOf(template)[3].Actions[0]).toMatchObject({
+        Name: 'SignOff',
+        ActionTypeId: { Category: 'Approval', Provider: 'Manual' },
+      });
+      expect(
+        Object.values(evaluateRule(rule, template, { productionStagePattern: '^(uat|prod)$' }))[0].status,
+      ).toBe('compliant');
+      expect(remediationRecords(pipeline.pipeline)).toEqual([
+        {
+          findingId: 'Test-Rule.1',
+          changes: ["added stage 'ApproveProd' with a manual approval action to Stages just before 'Prod'"],
+        },
+      ]);
+    });
+
+    it('gives a template that passes the CloudFormation validator bundled with aws-cdk-lib', () => {
+      let template!: CfnTemplate;
+      expect(() => {
+        template = synthPipeline([new ManualApprovalBeforeProduction()], { validate: true }).template;
+      }).not.toThrow();
+      expect(statusOf(template)).toBe('compliant');
+    });
+  });
+
+  describe('on an L2 codepipeline.Pipeline', () => {
+    it('adds one approval stage before each production stage, named apart from existing stages', () => {
+      let pipeline!: codepipeline.Pipeline;
+      const { template } = synthWithAspects((stack) => {
+        const source = new codepipeline.Artifact();
+        const bucket = new s3.Bucket(stack, 'Source', { versioned: true });
+        pipeline = new codepipeline.Pipeline(stack, 'Pipeline');
+        pipeline.addStage({
+          stageName: 'Source',
+          actions: [
+            new codepipeline_actions.S3SourceAction({
+              actionName: 'Get',
+              bucket,
+              bucketKey: 'a.zip',
+              output: source,
+            }),
+          ],
+        });
+        const deployTo = (stageName: string) =>
+          pipeline.addStage({
+            stageName,
+            actions: [
+              new codepipeline_actions.S3DeployAction({
+                actionName: 'Deploy',
+                bucket,
+                input: source,
+                extract: true,
+              }),
+            ],
+          });
+        // A stage that happens to have the name the fix would choose, and approves nothing.
+        pipeline.addStage({
+          stageName: 'ApproveProd-EU',
+          actions: [
+            new codepipeline_actions.LambdaInvokeAction({
+              actionName: 'Smoke',
+              lambda: lambda.Function.fromFunctionArn(
+                stack,
+                'Smoke',
+                'arn:aws:lambda:eu-west-1:111111111111:function:smoke',
+              ),
+            }),
+          ],
+        });
+        deployTo('Prod-EU');
+        deployTo('Prod-US');
+      }, new ManualApprovalBeforeProduction());
+      expect(statusOf(template)).toBe('compliant');
+      expect(stageNames(template)).toEqual([
+        'Source',
+        'ApproveProd-EU',
+        'ApproveProd-EU2',
+        'Prod-EU',
+        'ApproveProd-US',
+        'Prod-US',
+      ]);
+      expect(remediationRecords(pipeline)).toEqual([
+        {
+          findingId: FINDING,
+          changes: [
+            "added stage 'ApproveProd-EU2' with a manual approval action to Stages just before 'Prod-EU'",
+            "added stage 'ApproveProd-US' with a manual approval action to Stages just before 'Prod-US'",
+          ],
+        },
+      ]);
+    });
+  });
+
+  describe('on a CfnPipeline of its own (typed Stages)', () => {
+    const typedAction = (name: string, category: string, provider: string, runOrder = 1) => ({
+      name,
+      actionTypeId: { category, owner: 'AWS', provider, version: '1' },
+      runOrder,
+    });
+    const typedStage = (name: string, ...actions: ReturnType<typeof typedAction>[]) => ({ name, actions });
+    const SOURCE_STAGE = typedStage('Source', typedAction('Checkout', 'Source', 'CodeCommit'));
+    const deployAction = (runOrder = 1) => typedAction('Deploy', 'Deploy', 'CloudFormation', runOrder);
+    const cfnPipeline = (stack: Stack, stages: codepipeline.CfnPipelineProps['stages']) =>
+      new codepipeline.CfnPipeline(stack, 'Pipeline', {
+        roleArn: 'arn:aws:iam::111111111111:role/pipeline',
+        artifactStore: { type: 'S3', location: 'artifacts' },
+        stages,
+      });
+
+    it('inserts an approval stage into the typed stages, keeping the stages and approvals the user set', () => {
+      let pipeline!: codepipeline.CfnPipeline;
+      const stages = [
+        SOURCE_STAGE,
+        typedStage('UAT', deployAction()),
+        typedStage('Prod-EU', typedAction('Approve', 'Approval', 'Manual', 1), deployAction(2)),
+        typedStage('Prod-US', deployAction()),
+      ];
+      const build = (stack: Stack) => {
+        pipeline = cfnPipeline(stack, stages);
+      };
+      const unfixed = stagesOf(synthWithAspects(build).template);
+      const { template } = synthWithAspects(build, new ManualApprovalBeforeProduction());
+      expect(statusOf(template)).toBe('compliant');
+      expect(stagesOf(template)).toEqual([
+        ...unfixed.slice(0, 3),
+        { Name: 'ApproveProd-US', Actions: [APPROVAL_ACTION] },
+        unfixed[3],
+      ]);
+      expect(remediationRecords(pipeline)).toEqual([
+        {
+          findingId: FINDING,
+          changes: [
+            "added stage 'ApproveProd-US' with a manual approval action to Stages just before 'Prod-US'",
+          ],
+        },
+      ]);
+      // No role, permission or dependency is needed for a manual approval.
+      expect(Object.keys(template.Resources ?? {})).toEqual(['Pipeline']);
+    });
+
+    it('changes nothing when applied twice (two instances)', () => {
+      const build = (stack: Stack) => {
+        cfnPipeline(stack, [SOURCE_STAGE, typedStage('Prod', deployAction())]);
+      };
+      const once = synthWithAspects(build, new ManualApprovalBeforeProduction()).template;
+      const twice = synthWithAspects(
+        build,
+        new ManualApprovalBeforeProduction(),
+        new ManualApprovalBeforeProduction(),
+      ).template;
+      expect(twice).toEqual(once);
+      expect(stageNames(once)).toEqual(['Source', 'ApproveProd', 'Prod']);
+    });
+
+    it('approves a stage left unapproved in one Fn::If branch', () => {
+      const { template } = synthWithAspects((stack) => {
+        // Inside an intrinsic CDK does not rename typed properties: the stage is written as CloudFormation.
+        const gate = Fn.conditionIf('Gated', stage('Gate', approve()), Fn.ref('AWS::NoValue'));
+        cfnPipeline(stack, [SOURCE_STAGE, gate, typedStage('Prod', deployAction())]);
+      }, new ManualApprovalBeforeProduction());
+      expect(stageNames(template)).toEqual(['Source', undefined, 'ApproveProd', 'Prod']);
+      expect(statusOf(template)).toBe('compliant');
+    });
+
+    describe('cannot be applied', () => {
+      it('to a pipeline that is not a codepipeline.CfnPipeline', () => {
+        let raw!: CfnResource;
+        const properties = {
+          Stages: [stage('Source', action('Checkout', 'Source', 'CodeCommit')), stage('Prod', deploy())],
+        };
+        const { template } = synthWithAspects((stack) => {
+          raw = new CfnResource(stack, 'Raw', { type: PIPELINE, properties });
+        }, new ManualApprovalBeforeProduction());
+        expect(pipelineOf(template).Properties).toEqual(properties);
+        expect(remediationRecords(raw)).toEqual([
+          {
+            findingId: FINDING,
+            notApplied:
+              'the pipeline is not a codepipeline.CfnPipeline, so no approval stage can be added to it',
+          },
+        ]);
+      });
+
+      it('to Stages computed as a whole (Fn::If)', () => {
+        let pipeline!: codepipeline.CfnPipeline;
+        const build = (stack: Stack) => {
+          const withGate = [SOURCE, stage('Gate', approve()), stage('Prod', deploy())];
+          pipeline = cfnPipeline(stack, Fn.conditionIf('Gated', withGate, [SOURCE, stage('Prod', deploy())]));
+        };
+        const unfixed = synthWithAspects(build).template;
+        const { template } = synthWithAspects(build, new ManualApprovalBeforeProduction());
+        expect(template).toEqual(unfixed);
+        expect(remediationRecords(pipeline)).toEqual([
+          {
+            findingId: FINDING,
+            notApplied:
+              "Stages is Fn::If, computed as a whole, so no stage can be inserted; add a stage holding a manual approval just before 'Prod'",
+          },
+        ]);
+      });
+
+      it('before a stage that is itself chosen by Fn::If', () => {
+        let pipeline!: codepipeline.CfnPipeline;
+        const build = (stack: Stack) => {
+          const prod = Fn.conditionIf('Live', stage('Prod', deploy()), stage('Test', deploy()));
+          pipeline = cfnPipeline(stack, [SOURCE_STAGE, prod]);
+        };
+        const unfixed = synthWithAspects(build).template;
+        const { template } = synthWithAspects(build, new ManualApprovalBeforeProduction());
+        expect(template).toEqual(unfixed);
+        expect(remediationRecords(pipeline)).toEqual([
+          {
+            findingId: FINDING,
+            notApplied:
+              "stage 'Prod' is not a plain entry of the typed Stages list (it comes from a token or Fn::If), so no stage can be inserted before it; add a stage holding a manual approval just before it",
+          },
+        ]);
+      });
     });
   });
 });

@@ -1,0 +1,93 @@
+import { aws_ec2 as ec2, CfnResource, Names, Token } from 'aws-cdk-lib';
+import { IDependable } from 'constructs';
+import { ResolvedVpc } from './context';
+import { besideResource } from './scope';
+
+/** True when a list the user set holds an id (a non-empty string or a token): such a list is kept. */
+export function holdsId(list: unknown): list is string[] {
+  if (Token.isUnresolved(list)) return true;
+  return Array.isArray(list) && list.some((id) => typeof id === 'string' && id !== '');
+}
+
+/** The subnets and security groups a fix puts a resource in, and what it changed to get them. */
+export interface Placement {
+  readonly subnetIds: string[];
+  readonly securityGroupIds: string[];
+  readonly changes: string[];
+}
+
+/**
+ * Completes a resource's network: the subnets and security groups the user set are kept when they
+ * hold an id; otherwise the configured VPC's subnets and security groups are used, and when none
+ * are configured the resource gets an egress-only security group of its own, as the L2 constructs
+ * create one. `names` are the resource type's property paths, for the change descriptions.
+ */
+export function placeInVpc(
+  resource: CfnResource,
+  vpc: ResolvedVpc,
+  vpcId: string,
+  current: { readonly subnets: unknown; readonly securityGroupIds: unknown },
+  names: { readonly subnets: string; readonly securityGroupIds: string },
+  service: string,
+): Placement {
+  const changes: string[] = [];
+  let subnetIds: string[];
+  if (holdsId(current.subnets)) {
+    subnetIds = current.subnets;
+  } else {
+    subnetIds = vpc.subnetIds;
+    changes.push(`set ${names.subnets} to the configured subnets`);
+  }
+  let securityGroupIds: string[];
+  if (holdsId(current.securityGroupIds)) {
+    securityGroupIds = current.securityGroupIds;
+  } else if (vpc.securityGroupIds && vpc.securityGroupIds.length > 0) {
+    securityGroupIds = vpc.securityGroupIds;
+    changes.push(`set ${names.securityGroupIds} to the configured security groups`);
+  } else {
+    const group = egressOnlySecurityGroup(resource, vpc, vpcId, service);
+    securityGroupIds = [group.id];
+    changes.push(`set ${names.securityGroupIds} to new egress-only security group ${group.path}`);
+  }
+  return { subnetIds, securityGroupIds, changes };
+}
+
+/**
+ * A security group that allows all outbound traffic and no inbound, beside the resource: the L2
+ * `ec2.SecurityGroup` when the VPC was given as an `IVpc` (and the resource uses that VPC), a
+ * `ec2.CfnSecurityGroup` in the VPC by id otherwise.
+ */
+function egressOnlySecurityGroup(
+  resource: CfnResource,
+  vpc: ResolvedVpc,
+  vpcId: string,
+  service: string,
+): { id: string; path: string } {
+  const { scope, id } = besideResource(resource, 'SecurityGroup');
+  // Stable across synths: a changed GroupDescription would replace the group.
+  const description = `Egress-only security group for ${service} ${Names.uniqueId(resource)} (cdk-catalogue-checks)`;
+  if (vpc.vpc && vpc.vpc.vpcId === vpcId) {
+    const group = new ec2.SecurityGroup(scope, id, { vpc: vpc.vpc, description, allowAllOutbound: true });
+    return { id: group.securityGroupId, path: group.node.path };
+  }
+  const group = new ec2.CfnSecurityGroup(scope, id, {
+    groupDescription: description,
+    vpcId,
+    securityGroupEgress: [
+      { ipProtocol: '-1', cidrIp: '0.0.0.0/0', description: 'Allow all outbound traffic by default' },
+    ],
+  });
+  return { id: group.attrGroupId, path: group.node.path };
+}
+
+/**
+ * What a resource in these subnets of an `IVpc` must wait for so that it can reach the internet
+ * (the NAT routes), as the L2 Lambda Function waits: nothing when the VPC was given by ids.
+ */
+export function internetConnectivity(vpc: ResolvedVpc, subnetIds: readonly string[]): IDependable[] {
+  if (!vpc.vpc) return [];
+  const subnets = [...vpc.vpc.privateSubnets, ...vpc.vpc.isolatedSubnets, ...vpc.vpc.publicSubnets];
+  return subnets
+    .filter((subnet) => subnetIds.includes(subnet.subnetId))
+    .map((subnet) => subnet.internetConnectivityEstablished);
+}

@@ -1,0 +1,64 @@
+import { CfnResource, Stack } from 'aws-cdk-lib';
+import { isDeepStrictEqual } from 'node:util';
+import { STRICTEST_RATING } from '../catalogue/rating';
+import { prop } from '../engine/intrinsics';
+import { CfnResourceJson, CfnTemplate, StackTemplate } from '../engine/template';
+
+/**
+ * A resource as it renders now, the way the checks read it: typed L1 properties, Lazy values and
+ * escape-hatch overrides merged, tokens resolved in its stack. Undefined when it cannot be rendered
+ * yet (a Lazy that is not ready while Aspects run).
+ */
+export function renderResource(
+  resource: CfnResource,
+): { logicalId: string; json: CfnResourceJson } | undefined {
+  const stack = Stack.of(resource);
+  try {
+    const logicalId = stack.resolve(resource.logicalId) as string;
+    // `_toCloudFormation` is CDK's internal renderer, the only one that applies overrides.
+    const template = stack.resolve(
+      (resource as unknown as { _toCloudFormation(): CfnTemplate })._toCloudFormation(),
+    ) as CfnTemplate;
+    const json = template.Resources?.[logicalId];
+    return json ? { logicalId, json } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The stack's resources that `include` selects, rendered as they stand, as a template that the
+ * rules' own logic (and `TemplateResolver`) can read: for fixes that must look beyond one resource,
+ * such as which buckets receive the access logs of others.
+ */
+export function renderStack(stack: Stack, include: (resource: CfnResource) => boolean): StackTemplate {
+  const resources: Record<string, CfnResourceJson> = {};
+  for (const construct of stack.node.findAll()) {
+    if (!CfnResource.isCfnResource(construct) || Stack.of(construct) !== stack || !include(construct))
+      continue;
+    const rendered = renderResource(construct);
+    if (rendered) resources[rendered.logicalId] = rendered.json;
+  }
+  return {
+    stackId: stack.node.path,
+    template: { Resources: resources },
+    rating: STRICTEST_RATING,
+    ratingSource: 'props',
+  };
+}
+
+/**
+ * Whether the resource renders `expected` (a typed value, resolved in its stack) at `path` of its
+ * properties. A fix that set a typed property checks this: an escape-hatch override of the same
+ * property (`addPropertyOverride`) wins over typed properties, and the fix would not show.
+ */
+export function rendersAs(resource: CfnResource, path: readonly string[], expected: unknown): boolean {
+  const properties = renderResource(resource)?.json.Properties;
+  const actual = path.reduce<unknown>((value, key) => prop(value, key), properties);
+  return isDeepStrictEqual(actual, Stack.of(resource).resolve(expected));
+}
+
+/** Why a fix undid its change: the user's escape-hatch override of `property` wins over typed properties. */
+export function overriddenReason(property: string, wanted: string): string {
+  return `an escape-hatch override (addPropertyOverride) of ${property} wins over the typed property the fix sets; set ${wanted} in the override or remove it`;
+}

@@ -1,0 +1,93 @@
+import { aws_iam as iam, CfnResource, Stack, Token } from 'aws-cdk-lib';
+import { besideResource } from './scope';
+
+/** A role defined in the same stack as the resource that uses it. */
+export interface StackRole {
+  readonly cfnRole: iam.CfnRole;
+  /** The L2 role that owns `cfnRole`, when there is one: fixes use its API so that it stays in charge. */
+  readonly role?: iam.Role;
+  /** The construct path findings name it by. */
+  readonly path: string;
+}
+
+/**
+ * The role a resource's typed role property names (`cfnProject.serviceRole`, `cfnFunction.role`)
+ * when that role is defined in the resource's stack; otherwise a description of the property, for
+ * the reason a fix gives. In the same stack the property is a token for `Fn::GetAtt <Role>.Arn`:
+ * resolving it gives the role's logical id. A literal ARN, an import or a role of another stack
+ * (whose reference is still a `Fn::GetAtt` while Aspects run) is not found here.
+ */
+export function roleInStack(resource: CfnResource, roleArn: unknown): StackRole | string {
+  const stack = Stack.of(resource);
+  const resolved: unknown = stack.resolve(roleArn);
+  const logicalId = getAttArnOf(resolved);
+  const cfnRole =
+    logicalId === undefined
+      ? undefined
+      : stack.node
+          .findAll()
+          .find(
+            (c): c is iam.CfnRole =>
+              c instanceof iam.CfnRole && Stack.of(c) === stack && stack.resolve(c.logicalId) === logicalId,
+          );
+  if (!cfnRole) return typeof resolved === 'string' ? `'${resolved}'` : JSON.stringify(resolved ?? null);
+  const parent = cfnRole.node.scope;
+  const role = parent instanceof iam.Role && parent.node.defaultChild === cfnRole ? parent : undefined;
+  return { cfnRole, role, path: (role ?? cfnRole).node.path };
+}
+
+function getAttArnOf(value: unknown): string | undefined {
+  const getAtt = (value as { 'Fn::GetAtt'?: unknown } | undefined)?.['Fn::GetAtt'];
+  return Array.isArray(getAtt) && getAtt[1] === 'Arn' && typeof getAtt[0] === 'string'
+    ? getAtt[0]
+    : undefined;
+}
+
+/**
+ * Grants `statements` to the role in a policy of their own, beside the resource, and makes the
+ * resource depend on it, as the L2 CodeBuild Project does for its VPC permissions: otherwise
+ * CloudFormation may create the resource (and a pipeline start its first build) before the role can
+ * use them.
+ */
+export function grantInOwnPolicy(
+  resource: CfnResource,
+  role: StackRole,
+  name: string,
+  statements: iam.PolicyStatement[],
+): iam.Policy {
+  const { scope, id } = besideResource(resource, name);
+  const policy = new iam.Policy(scope, id, { statements });
+  // A role without an L2 is attached by name: `Roles: [{ Ref: <CfnRole> }]`.
+  policy.attachToRole(role.role ?? iam.Role.fromRoleName(scope, `${id}Role`, role.cfnRole.ref));
+  resource.node.addDependency(policy);
+  return policy;
+}
+
+/** Why an AWS managed policy cannot be added to the role, or undefined when it can. */
+export function cannotAttachManagedPolicy(role: StackRole): string | undefined {
+  const arns = role.cfnRole.managedPolicyArns;
+  if (role.role || arns === undefined || (Array.isArray(arns) && !Token.isUnresolved(arns))) return undefined;
+  return `the ManagedPolicyArns of role ${role.path} are a token, so a policy cannot be added to them`;
+}
+
+/**
+ * Attaches the AWS managed policy `name` (`service-role/AWSLambdaVPCAccessExecutionRole`) to the
+ * role once: through the L2's `addManagedPolicy`, or appended to the CfnRole's ManagedPolicyArns.
+ * Returns false when the role already has it (as an ARN token or a literal ARN in any partition).
+ */
+export function attachAwsManagedPolicy(role: StackRole, name: string): boolean {
+  const policy = iam.ManagedPolicy.fromAwsManagedPolicyName(name);
+  const stack = Stack.of(role.cfnRole);
+  const wanted = JSON.stringify(stack.resolve(policy.managedPolicyArn));
+  const current: unknown = stack.resolve(role.cfnRole.managedPolicyArns);
+  const literal = new RegExp(`^arn:[a-z-]+:iam::aws:policy/${name}$`);
+  const has = (arn: unknown) =>
+    JSON.stringify(arn) === wanted || (typeof arn === 'string' && literal.test(arn));
+  if (Array.isArray(current) && current.some(has)) return false;
+  if (role.role) {
+    role.role.addManagedPolicy(policy);
+  } else {
+    role.cfnRole.managedPolicyArns = [...(role.cfnRole.managedPolicyArns ?? []), policy.managedPolicyArn];
+  }
+  return true;
+}
