@@ -38,5 +38,10 @@ export {
 } from './remediations/aspects';
 export type { RemediationAspectProps } from './remediations/aspects';
 export { REMEDIATION_CONTEXT_KEYS } from './remediations/context';
-export type { RemediationSettings, VpcIds, CodeArtifactRepository, RemediationResult } from './remediations/context';
+export type {
+  RemediationSettings,
+  VpcIds,
+  CodeArtifactRepository,
+  RemediationResult,
+} from './remediations/context';
 export { REMEDIATION_METADATA } from './remediations/records';

@@ -1,0 +1,438 @@
+import {
+  ArnFormat,
+  aws_elasticloadbalancingv2 as elbv2,
+  aws_iam as iam,
+  aws_kms as kms,
+  aws_s3 as s3,
+  aws_sns as sns,
+  aws_sqs as sqs,
+  CfnResource,
+  Stack,
+  Stage,
+  Token,
+} from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { isDeepStrictEqual } from 'node:util';
+import { isPlainObject } from '../engine/intrinsics';
+import { describe } from '../engine/resolve';
+import { allOf, KeyFixScope, KeyPlan, KeyStep } from './key-properties';
+
+/**
+ * Who must be able to use the key once a resource is encrypted with it, so that the stack still
+ * works: the principals the stack allows to use the resource (IAM policies, roles), the AWS services
+ * its resource policies allow to write to it, the role a function or project runs as, and CloudWatch
+ * Logs. Grants go to the principals' IAM policies through the L2 (`iam.Policy.addStatements`,
+ * `iam.Role.addToPrincipalPolicy`); services are allowed in the key policy, which only a key the
+ * fix creates can get.
+ */
+
+/** What principals allowed some of `actions` on a resource need on its key (IAM wildcards match). */
+export interface KeyUse {
+  readonly actions: readonly string[];
+  readonly keyActions: readonly string[];
+}
+
+/** What CodeBuild, CodePipeline and S3 writers need: the L2 `grantEncryptDecrypt`. */
+export const ENCRYPT_DECRYPT = ['kms:Decrypt', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];
+
+type Statement = Record<string, unknown>;
+
+/** An IAM policy document of the stack, and how to add to it. */
+interface IdentityDocument {
+  /** The construct path, from the stack. */
+  readonly path: string;
+  /** What it allows. */
+  readonly statements: () => readonly Statement[];
+  /** Absent for a raw L1 (no L2 to keep the policy consistent), which the fix does not edit. */
+  readonly add?: (statement: iam.PolicyStatement) => void;
+  /** Where `add` puts statements, to see a grant is there already: a role's DefaultPolicy. @default statements */
+  readonly added?: () => readonly Statement[];
+}
+
+/** The construct path from the stack; an L1 by its L2's (`Queue`, not `Queue/Resource`). */
+function pathIn(stack: Stack, construct: IConstruct): string {
+  const named = construct instanceof CfnResource ? (ownerOf(construct) ?? construct) : construct;
+  return named.node.path.slice(stack.node.path.length + 1);
+}
+
+function listOf(value: unknown): unknown[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+function unique(values: Iterable<string>): string[] {
+  return [...new Set(values)];
+}
+
+/** The statements of a policy document, rendered; an L2 document is read without freezing it. */
+function statementsOf(stack: Stack, document: unknown): Statement[] {
+  const json = document instanceof iam.PolicyDocument ? document.toJSON() : document;
+  const rendered: unknown = stack.resolve(json);
+  return listOf(isPlainObject(rendered) ? rendered.Statement : undefined).filter(isPlainObject);
+}
+
+function inlineStatementsOf(stack: Stack, role: iam.CfnRole): Statement[] {
+  const policies = Token.isUnresolved(role.policies) ? [] : listOf(role.policies);
+  return policies.flatMap((policy) =>
+    isPlainObject(policy) && 'policyDocument' in policy ? statementsOf(stack, policy.policyDocument) : [],
+  );
+}
+
+/**
+ * The constructs of the stack itself: not those of nested stacks, nor of the Stages that CDK
+ * Pipelines apps often create inside the pipeline's stack (they deploy as other stacks).
+ */
+export function constructsOf(stack: Stack): IConstruct[] {
+  const found: IConstruct[] = [];
+  const visit = (construct: IConstruct) => {
+    for (const child of construct.node.children) {
+      if (Stack.isStack(child) || Stage.isStage(child)) continue;
+      found.push(child);
+      visit(child);
+    }
+  };
+  visit(stack);
+  return found;
+}
+
+/** The L2 that owns an L1, when the L1 is its default child. */
+function ownerOf(l1: CfnResource): IConstruct | undefined {
+  const parent = l1.node.scope;
+  return parent?.node.defaultChild === l1 ? parent : undefined;
+}
+
+/** An L2 role: its inline policies, and its DefaultPolicy, where `addToPrincipalPolicy` adds. */
+function roleDocument(stack: Stack, role: iam.Role, cfnRole: iam.CfnRole): IdentityDocument {
+  return {
+    path: pathIn(stack, role),
+    statements: () => inlineStatementsOf(stack, cfnRole),
+    add: (statement) => role.addToPrincipalPolicy(statement),
+    added: () => {
+      const policy = role.node.tryFindChild('DefaultPolicy');
+      return policy instanceof iam.Policy ? statementsOf(stack, policy.document) : [];
+    },
+  };
+}
+
+function isL2Policy(construct: IConstruct | undefined): construct is iam.Policy | iam.ManagedPolicy {
+  return construct instanceof iam.Policy || construct instanceof iam.ManagedPolicy;
+}
+
+/** The IAM policies (standalone, managed, and roles' inline policies) defined in the stack. */
+function identityDocuments(stack: Stack): IdentityDocument[] {
+  const documents: IdentityDocument[] = [];
+  for (const construct of constructsOf(stack)) {
+    const path = pathIn(stack, construct);
+    if (isL2Policy(construct)) {
+      documents.push({
+        path,
+        statements: () => statementsOf(stack, construct.document),
+        add: (statement) => construct.addStatements(statement),
+      });
+    } else if (construct instanceof iam.Role && construct.node.defaultChild instanceof iam.CfnRole) {
+      documents.push(roleDocument(stack, construct, construct.node.defaultChild));
+    } else if (
+      (construct instanceof iam.CfnPolicy || construct instanceof iam.CfnManagedPolicy) &&
+      !isL2Policy(ownerOf(construct))
+    ) {
+      documents.push({ path, statements: () => statementsOf(stack, construct.policyDocument) });
+    } else if (construct instanceof iam.CfnRole && !(ownerOf(construct) instanceof iam.Role)) {
+      documents.push({ path, statements: () => inlineStatementsOf(stack, construct) });
+    }
+  }
+  return documents;
+}
+
+/** `{ Ref: id }` or `{ 'Fn::GetAtt': [id, ...] }` anywhere in a value (an ARN join, a list). */
+function refersTo(value: unknown, logicalId: string): boolean {
+  if (Array.isArray(value)) return value.some((item) => refersTo(item, logicalId));
+  if (!isPlainObject(value)) return false;
+  if (value.Ref === logicalId) return true;
+  const getAtt = value['Fn::GetAtt'];
+  if (Array.isArray(getAtt) ? getAtt[0] === logicalId : getAtt === logicalId) return true;
+  if (typeof getAtt === 'string' && getAtt.startsWith(`${logicalId}.`)) return true;
+  return Object.values(value).some((child) => refersTo(child, logicalId));
+}
+
+/** IAM action matching: `*` and `?` wildcards, case-insensitive. */
+function actionMatches(pattern: string, action: string): boolean {
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${regex}$`, 'i').test(action);
+}
+
+/** What an Allow statement on the resource means its principals need on the key. */
+function keyActionsFor(statement: Statement, logicalId: string, uses: readonly KeyUse[]): string[] {
+  if (statement.Effect !== 'Allow' || !refersTo(statement.Resource, logicalId)) return [];
+  const granted = listOf(statement.Action).filter((action): action is string => typeof action === 'string');
+  const needed = uses.filter((use) =>
+    use.actions.some((action) => granted.some((pattern) => actionMatches(pattern, action))),
+  );
+  return unique(needed.flatMap((use) => use.keyActions));
+}
+
+/** True when an Allow statement without conditions already grants `keyActions` on the key. */
+function alreadyAllowed(
+  statements: readonly Statement[],
+  keyArn: unknown,
+  keyActions: readonly string[],
+): boolean {
+  return statements.some(
+    (statement) =>
+      statement.Effect === 'Allow' &&
+      statement.Condition === undefined &&
+      listOf(statement.Resource).some((resource) => isDeepStrictEqual(resource, keyArn)) &&
+      keyActions.every((action) => listOf(statement.Action).includes(action)),
+  );
+}
+
+function grantStep(stack: Stack, document: IdentityDocument, keyActions: readonly string[]): KeyStep {
+  return (key) => {
+    const added = (document.added ?? document.statements)();
+    if (alreadyAllowed(added, stack.resolve(key.keyArn), keyActions)) return [];
+    document.add?.(new iam.PolicyStatement({ actions: [...keyActions], resources: [key.keyArn] }));
+    return [`granted ${keyActions.join(', ')} on the key to ${document.path}`];
+  };
+}
+
+/**
+ * Grants the key to every IAM policy of the stack that allows `uses` actions on `target` (senders
+ * of a queue, readers of a bucket...). Policies outside the stack, and statements on `*`, are not seen.
+ */
+export function grantsToUsersOf(scope: KeyFixScope, target: CfnResource, uses: readonly KeyUse[]): KeyPlan {
+  const { stack } = scope;
+  const logicalId = stack.resolve(target.logicalId) as string;
+  const steps: KeyStep[] = [];
+  for (const document of identityDocuments(stack)) {
+    const keyActions = unique(document.statements().flatMap((s) => keyActionsFor(s, logicalId, uses)));
+    if (keyActions.length === 0) continue;
+    if (!document.add) {
+      return (
+        `${document.path} allows access to ${pathIn(stack, target)} but is a raw L1 policy, which the fix does not ` +
+        `edit: add ${keyActions.join(', ')} on the key to it, or define it with iam.Policy or iam.Role`
+      );
+    }
+    steps.push(grantStep(stack, document, keyActions));
+  }
+  return steps;
+}
+
+function getAttArnOf(value: unknown): string | undefined {
+  const getAtt = isPlainObject(value) ? value['Fn::GetAtt'] : undefined;
+  return Array.isArray(getAtt) && getAtt[1] === 'Arn' && typeof getAtt[0] === 'string'
+    ? getAtt[0]
+    : undefined;
+}
+
+/**
+ * Grants the key to the role a resource runs as (a function's role, a project's service role), found
+ * through its typed role property, a token for `Fn::GetAtt <Role>.Arn` in the same stack.
+ */
+export function grantToRole(
+  scope: KeyFixScope,
+  roleArn: unknown,
+  whose: string,
+  keyActions: readonly string[],
+): KeyPlan {
+  const { stack } = scope;
+  const rendered: unknown = stack.resolve(roleArn);
+  const logicalId = getAttArnOf(rendered);
+  const role = constructsOf(stack).find(
+    (c): c is iam.Role =>
+      c instanceof iam.Role &&
+      c.node.defaultChild instanceof iam.CfnRole &&
+      stack.resolve(c.node.defaultChild.logicalId) === logicalId,
+  );
+  if (!role) {
+    return (
+      `${whose} (${describe(rendered)}) is not an iam.Role of this stack, so the fix cannot let it use the key: ` +
+      `set the key yourself and grant the role ${keyActions.join(', ')} on it`
+    );
+  }
+  const document = roleDocument(stack, role, role.node.defaultChild as iam.CfnRole);
+  return [grantStep(stack, document, keyActions)];
+}
+
+/** Adds `statement` to a created key's policy unless it is there already. */
+function keyPolicyStep(statement: (stack: Stack) => iam.PolicyStatement, description: string): KeyStep {
+  return (key) => {
+    const cfnKey = key.node.defaultChild;
+    if (!(key instanceof kms.Key) || !(cfnKey instanceof kms.CfnKey)) return [];
+    const stack = Stack.of(key);
+    const wanted = statement(stack);
+    const rendered: unknown = stack.resolve(wanted.toStatementJson());
+    if (statementsOf(stack, cfnKey.keyPolicy).some((existing) => isDeepStrictEqual(existing, rendered)))
+      return [];
+    key.addToResourcePolicy(wanted);
+    return [description];
+  };
+}
+
+/** A readable form of a statement for a reason: the key owner adds it by hand. */
+function statementText(stack: Stack, statement: iam.PolicyStatement): string {
+  return JSON.stringify(stack.resolve(statement.toStatementJson()));
+}
+
+/**
+ * CloudWatch Logs encrypts a log group with the key itself, as the service, so the key policy must
+ * allow it, limited to the account's log groups (as the CloudWatch Logs guide documents).
+ */
+export function allowCloudWatchLogs(scope: KeyFixScope): KeyPlan {
+  const statement = (stack: Stack) =>
+    new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: {
+          'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
+            service: 'logs',
+            resource: '*',
+            arnFormat: ArnFormat.NO_RESOURCE_NAME,
+          }),
+        },
+      },
+    });
+  if (scope.keyIsImported) {
+    return (
+      'CloudWatch Logs can only use the key given by encryptionKeyArn (context cdk-catalogue:encryption-key-arn) ' +
+      `if its key policy has this statement, which only the key owner can add: ${statementText(scope.stack, statement(scope.stack))}; ` +
+      'then set the log group key yourself, or leave encryptionKeyArn unset so that the fix creates a key'
+    );
+  }
+  return [keyPolicyStep(statement, 'allowed CloudWatch Logs to use the key in its key policy')];
+}
+
+/** Resource policies that can let an AWS service write to the resource. */
+function resourcePolicyDocuments(stack: Stack): unknown[] {
+  return constructsOf(stack)
+    .filter(
+      (c): c is sqs.CfnQueuePolicy | sns.CfnTopicPolicy | s3.CfnBucketPolicy =>
+        c instanceof sqs.CfnQueuePolicy || c instanceof sns.CfnTopicPolicy || c instanceof s3.CfnBucketPolicy,
+    )
+    .map((c) => c.policyDocument);
+}
+
+const SOURCE_CONDITION_KEYS = new Set(['aws:SourceArn', 'aws:SourceAccount']);
+
+/** The resource policy's `aws:SourceArn`/`aws:SourceAccount` conditions, which KMS also evaluates. */
+function sourceConditions(condition: unknown): Record<string, Record<string, unknown>> | undefined {
+  const kept = Object.entries(isPlainObject(condition) ? condition : {}).flatMap(([operator, keys]) => {
+    const entries = Object.entries(isPlainObject(keys) ? keys : {}).filter(([key]) =>
+      SOURCE_CONDITION_KEYS.has(key),
+    );
+    return entries.length > 0 ? [[operator, Object.fromEntries(entries)] as const] : [];
+  });
+  return kept.length > 0 ? Object.fromEntries(kept) : undefined;
+}
+
+/** A service that writes to the resource: its principal, what it needs and the source it writes from. */
+interface ServiceWriter {
+  readonly service: string;
+  readonly keyActions: readonly string[];
+  readonly conditions?: Record<string, Record<string, unknown>>;
+}
+
+/** AWS services that the stack's queue, topic and bucket policies allow to use `target`. */
+function serviceWriters(stack: Stack, target: CfnResource, uses: readonly KeyUse[]): ServiceWriter[] {
+  const logicalId = stack.resolve(target.logicalId) as string;
+  return resourcePolicyDocuments(stack).flatMap((document) =>
+    statementsOf(stack, document).flatMap((statement) => {
+      const keyActions = keyActionsFor(statement, logicalId, uses);
+      const principal = statement.Principal;
+      const services = listOf(isPlainObject(principal) ? principal.Service : undefined);
+      return keyActions.length === 0
+        ? []
+        : services
+            .filter((service): service is string => typeof service === 'string')
+            .map((service) => ({ service, keyActions, conditions: sourceConditions(statement.Condition) }));
+    }),
+  );
+}
+
+/**
+ * Allows, in the key policy, the AWS services that the stack's resource policies let write to
+ * `target` (S3 event notifications and EventBridge rules to a queue or topic, SNS to a subscribed
+ * queue, log delivery to a bucket): they encrypt with the key as the service. `cannotUseKms` names
+ * services that do not deliver to a KMS-encrypted resource at all, and why.
+ */
+export function allowServiceWriters(
+  scope: KeyFixScope,
+  target: CfnResource,
+  uses: readonly KeyUse[],
+  cannotUseKms: Readonly<Record<string, string>> = {},
+): KeyPlan {
+  const writers = serviceWriters(scope.stack, target, uses);
+  const refusal = writers.map((writer) => cannotUseKms[writer.service]).find((reason) => reason);
+  return refusal ?? allOf(writers.map((writer) => allowServiceInKeyPolicy(scope, target, writer)));
+}
+
+/** Allows one service in the key policy; with the given key, says what its owner must add. */
+function allowServiceInKeyPolicy(scope: KeyFixScope, target: CfnResource, writer: ServiceWriter): KeyPlan {
+  const statement = () =>
+    new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal(writer.service)],
+      actions: [...writer.keyActions],
+      resources: ['*'],
+      conditions: writer.conditions,
+    });
+  if (scope.keyIsImported) {
+    return (
+      `${writer.service} writes to ${pathIn(scope.stack, target)}, so the key given by encryptionKeyArn (context ` +
+      `cdk-catalogue:encryption-key-arn) must allow it in its key policy, which only the key owner can change: ` +
+      `${statementText(scope.stack, statement())}; then set the key yourself, or leave encryptionKeyArn unset`
+    );
+  }
+  return [keyPolicyStep(statement, `allowed ${writer.service} to use the key in its key policy`)];
+}
+
+const ELB_LOG_DELIVERY = 'logdelivery.elasticloadbalancing.amazonaws.com';
+const S3_LOG_DELIVERY = 'logging.s3.amazonaws.com';
+
+function elbAccessLogsRefusal(stack: Stack, bucket: CfnResource, source: string): string {
+  return (
+    `${source} delivers Elastic Load Balancing access logs to ${pathIn(stack, bucket)}, and ELB only delivers ` +
+    'them to buckets encrypted with SSE-S3: keep this bucket on SSE-S3 and acknowledge the finding for it'
+  );
+}
+
+/** Services that never deliver to a bucket encrypted with a KMS key, and why. */
+export function servicesThatCannotUseKmsFor(stack: Stack, bucket: CfnResource): Record<string, string> {
+  return { [ELB_LOG_DELIVERY]: elbAccessLogsRefusal(stack, bucket, ELB_LOG_DELIVERY) };
+}
+
+function accessLogBucketAttribute(stack: Stack, loadBalancer: elbv2.CfnLoadBalancer): unknown[] {
+  const attributes = listOf(stack.resolve(loadBalancer.loadBalancerAttributes));
+  return attributes.filter((a) => isPlainObject(a) && a.key === 'access_logs.s3.bucket').map(attributeValue);
+}
+
+function attributeValue(attribute: unknown): unknown {
+  return isPlainObject(attribute) ? attribute.value : undefined;
+}
+
+/**
+ * Log delivery to a bucket of the stack. Load balancers whose access logs go to it make the fix
+ * impossible (ELB delivers to SSE-S3 buckets only). Buckets that send their server access logs to
+ * it (LoggingConfiguration, or the LogDeliveryWrite ACL) need logging.s3.amazonaws.com allowed in
+ * the key policy, as the L2 `serverAccessLogsBucket` does, unless a bucket policy already names it.
+ */
+export function allowLogDelivery(scope: KeyFixScope, bucket: CfnResource, uses: readonly KeyUse[]): KeyPlan {
+  const { stack } = scope;
+  const logicalId = stack.resolve(bucket.logicalId) as string;
+  const inThisStack = constructsOf(stack);
+  const loadBalancer = inThisStack.find(
+    (c): c is elbv2.CfnLoadBalancer =>
+      c instanceof elbv2.CfnLoadBalancer && refersTo(accessLogBucketAttribute(stack, c), logicalId),
+  );
+  if (loadBalancer) return elbAccessLogsRefusal(stack, bucket, pathIn(stack, loadBalancer));
+  const logSource = inThisStack.some(
+    (c) => c instanceof s3.CfnBucket && refersTo(stack.resolve(c.loggingConfiguration), logicalId),
+  );
+  const logTarget = bucket instanceof s3.CfnBucket && bucket.accessControl === 'LogDeliveryWrite';
+  const allowedByBucketPolicy = serviceWriters(stack, bucket, uses).some(
+    (w) => w.service === S3_LOG_DELIVERY,
+  );
+  if ((!logSource && !logTarget) || allowedByBucketPolicy) return [];
+  return allowServiceInKeyPolicy(scope, bucket, { service: S3_LOG_DELIVERY, keyActions: ENCRYPT_DECRYPT });
+}
