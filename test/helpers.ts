@@ -2,7 +2,7 @@ import { App, AspectPriority, Aspects, CfnResource, IAspect, Stack } from 'aws-c
 import { IConstruct } from 'constructs';
 import { Catalogue } from '../src/catalogue/model';
 import { evaluate, Evaluation } from '../src/engine/evaluate';
-import { CfnTemplate, StackTemplate } from '../src/engine/template';
+import { CfnResourceJson, CfnTemplate, StackTemplate } from '../src/engine/template';
 import { STRICTEST_RATING } from '../src/catalogue/rating';
 import { RuleModule } from '../src/rules/rule';
 import { withParamDefaults } from '../src/catalogue/params';
@@ -97,4 +97,35 @@ export function remediationRecords(construct: IConstruct): unknown[] {
   return (resource?.node.metadata ?? [])
     .filter((m) => m.type === 'cdk-catalogue:remediation')
     .map((m) => m.data);
+}
+
+/** The template's resources by logical id without the hash CDK appends (`BuildVpcPolicy`). */
+export function resources(template: CfnTemplate): Record<string, CfnResourceJson> {
+  return Object.fromEntries(
+    Object.entries(template.Resources ?? {}).map(([id, r]) => [id.replace(/[0-9A-F]{8}$/, ''), r]),
+  );
+}
+
+/** The full logical id of the resource whose id without hash is `prefix`. */
+export function logicalIdOf(template: CfnTemplate, prefix: string): string {
+  return Object.keys(template.Resources ?? {}).find((id) => id.replace(/[0-9A-F]{8}$/, '') === prefix)!;
+}
+
+/** The statements of an IAM policy resource's PolicyDocument. */
+export function statementsOf(policy: CfnResourceJson): unknown[] {
+  return (policy.Properties?.PolicyDocument as { Statement: unknown[] }).Statement;
+}
+
+/** An Aspect made when it first visits, for one that needs a construct of the stack the test builds (an ec2.Vpc). */
+export function madeOnFirstVisit(make: () => IAspect): IAspect {
+  let aspect: IAspect | undefined;
+  return { visit: (node) => (aspect ??= make()).visit(node) };
+}
+
+/** As synthWithAspects, for an environment-agnostic stack (no account or region). */
+export function synthEnvAgnostic(build: (stack: Stack) => void, ...aspects: IAspect[]): CfnTemplate {
+  const app = new App({ builtinCloudFormationValidation: false });
+  build(new Stack(app, 'Stack'));
+  for (const aspect of aspects) Aspects.of(app).add(aspect, { priority: AspectPriority.MUTATING });
+  return app.synth().getStackByName('Stack').template as CfnTemplate;
 }

@@ -8,7 +8,6 @@ import {
   aws_sqs as sqs,
   CfnResource,
   Stack,
-  Stage,
   Token,
 } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
@@ -16,6 +15,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { isPlainObject } from '../engine/intrinsics';
 import { describe } from '../engine/resolve';
 import { allOf, KeyFixScope, KeyPlan, KeyStep } from './key-properties';
+import { constructsOf } from './rendered';
+import { roleInStack } from './roles';
 
 /**
  * Who must be able to use the key once a resource is encrypted with it, so that the stack still
@@ -75,23 +76,6 @@ function inlineStatementsOf(stack: Stack, role: iam.CfnRole): Statement[] {
   return policies.flatMap((policy) =>
     isPlainObject(policy) && 'policyDocument' in policy ? statementsOf(stack, policy.policyDocument) : [],
   );
-}
-
-/**
- * The constructs of the stack itself: not those of nested stacks, nor of the Stages that CDK
- * Pipelines apps often create inside the pipeline's stack (they deploy as other stacks).
- */
-export function constructsOf(stack: Stack): IConstruct[] {
-  const found: IConstruct[] = [];
-  const visit = (construct: IConstruct) => {
-    for (const child of construct.node.children) {
-      if (Stack.isStack(child) || Stage.isStage(child)) continue;
-      found.push(child);
-      visit(child);
-    }
-  };
-  visit(stack);
-  return found;
 }
 
 /** The L2 that owns an L1, when the L1 is its default child. */
@@ -218,13 +202,6 @@ export function grantsToUsersOf(scope: KeyFixScope, target: CfnResource, uses: r
   return steps;
 }
 
-function getAttArnOf(value: unknown): string | undefined {
-  const getAtt = isPlainObject(value) ? value['Fn::GetAtt'] : undefined;
-  return Array.isArray(getAtt) && getAtt[1] === 'Arn' && typeof getAtt[0] === 'string'
-    ? getAtt[0]
-    : undefined;
-}
-
 /**
  * Grants the key to the role a resource runs as (a function's role, a project's service role), found
  * through its typed role property, a token for `Fn::GetAtt <Role>.Arn` in the same stack.
@@ -236,17 +213,11 @@ export function grantToRole(
   keyActions: readonly string[],
 ): KeyPlan {
   const { stack } = scope;
-  const rendered: unknown = stack.resolve(roleArn);
-  const logicalId = getAttArnOf(rendered);
-  const role = constructsOf(stack).find(
-    (c): c is iam.Role =>
-      c instanceof iam.Role &&
-      c.node.defaultChild instanceof iam.CfnRole &&
-      stack.resolve(c.node.defaultChild.logicalId) === logicalId,
-  );
+  const found = roleInStack(stack, roleArn);
+  const role = typeof found === 'string' ? undefined : found.role;
   if (!role) {
     return (
-      `${whose} (${describe(rendered)}) is not an iam.Role of this stack, so the fix cannot let it use the key: ` +
+      `${whose} (${describe(stack.resolve(roleArn))}) is not an iam.Role of this stack, so the fix cannot let it use the key: ` +
       `set the key yourself and grant the role ${keyActions.join(', ')} on it`
     );
   }

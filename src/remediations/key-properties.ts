@@ -2,7 +2,7 @@ import { aws_kms as kms, CfnResource, IResolvable, IResolveContext, Stack, Token
 import { isDeepStrictEqual } from 'node:util';
 import { isIntrinsic, isPlainObject } from '../engine/intrinsics';
 import { describe } from '../engine/resolve';
-import { CfnTemplate } from '../engine/template';
+import { renderResource } from './rendered';
 
 /** What the parts of a key fix know before they change anything. */
 export interface KeyFixScope<T extends CfnResource = CfnResource> {
@@ -177,13 +177,7 @@ function propertySetter(
 
 /** The resource's properties as they render now (typed properties, Lazy values and overrides). */
 function renderedProperties(resource: CfnResource): Record<string, unknown> {
-  const stack = Stack.of(resource);
-  const logicalId = stack.resolve(resource.logicalId) as string;
-  // `_toCloudFormation` is CDK's internal renderer, the only one that applies overrides.
-  const template = stack.resolve(
-    (resource as unknown as { _toCloudFormation(): CfnTemplate })._toCloudFormation(),
-  ) as CfnTemplate;
-  return template.Resources?.[logicalId]?.Properties ?? {};
+  return renderResource(resource)?.json.Properties ?? {};
 }
 
 /** `set KmsMasterKeyId to the key`, `removed SqsManagedSseEnabled`: one per changed leaf. */

@@ -1,4 +1,5 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnResource, Stack, Stage } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 import { isDeepStrictEqual } from 'node:util';
 import { STRICTEST_RATING } from '../catalogue/rating';
 import { prop } from '../engine/intrinsics';
@@ -33,9 +34,8 @@ export function renderResource(
  */
 export function renderStack(stack: Stack, include: (resource: CfnResource) => boolean): StackTemplate {
   const resources: Record<string, CfnResourceJson> = {};
-  for (const construct of stack.node.findAll()) {
-    if (!CfnResource.isCfnResource(construct) || Stack.of(construct) !== stack || !include(construct))
-      continue;
+  for (const construct of constructsOf(stack)) {
+    if (!CfnResource.isCfnResource(construct) || !include(construct)) continue;
     const rendered = renderResource(construct);
     if (rendered) resources[rendered.logicalId] = rendered.json;
   }
@@ -61,4 +61,21 @@ export function rendersAs(resource: CfnResource, path: readonly string[], expect
 /** Why a fix undid its change: the user's escape-hatch override of `property` wins over typed properties. */
 export function overriddenReason(property: string, wanted: string): string {
   return `an escape-hatch override (addPropertyOverride) of ${property} wins over the typed property the fix sets; set ${wanted} in the override or remove it`;
+}
+
+/**
+ * The constructs of the stack itself: not those of nested stacks, nor of the Stages that CDK
+ * Pipelines apps often create inside the pipeline's stack (they deploy as other stacks).
+ */
+export function constructsOf(stack: Stack): IConstruct[] {
+  const found: IConstruct[] = [];
+  const visit = (construct: IConstruct) => {
+    for (const child of construct.node.children) {
+      if (Stack.isStack(child) || Stage.isStage(child)) continue;
+      found.push(child);
+      visit(child);
+    }
+  };
+  visit(stack);
+  return found;
 }

@@ -1,4 +1,5 @@
 import { aws_iam as iam, CfnResource, Stack, Token } from 'aws-cdk-lib';
+import { constructsOf } from './rendered';
 import { besideResource } from './scope';
 
 /** A role defined in the same stack as the resource that uses it. */
@@ -17,19 +18,15 @@ export interface StackRole {
  * resolving it gives the role's logical id. A literal ARN, an import or a role of another stack
  * (whose reference is still a `Fn::GetAtt` while Aspects run) is not found here.
  */
-export function roleInStack(resource: CfnResource, roleArn: unknown): StackRole | string {
-  const stack = Stack.of(resource);
+export function roleInStack(stack: Stack, roleArn: unknown): StackRole | string {
   const resolved: unknown = stack.resolve(roleArn);
   const logicalId = getAttArnOf(resolved);
   const cfnRole =
     logicalId === undefined
       ? undefined
-      : stack.node
-          .findAll()
-          .find(
-            (c): c is iam.CfnRole =>
-              c instanceof iam.CfnRole && Stack.of(c) === stack && stack.resolve(c.logicalId) === logicalId,
-          );
+      : constructsOf(stack).find(
+          (c): c is iam.CfnRole => c instanceof iam.CfnRole && stack.resolve(c.logicalId) === logicalId,
+        );
   if (!cfnRole) return typeof resolved === 'string' ? `'${resolved}'` : JSON.stringify(resolved ?? null);
   const parent = cfnRole.node.scope;
   const role = parent instanceof iam.Role && parent.node.defaultChild === cfnRole ? parent : undefined;

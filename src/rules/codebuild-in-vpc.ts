@@ -80,7 +80,7 @@ function putProjectInVpc(project: codebuild.CfnProject, vpc: ResolvedVpc | strin
         'security groups would not fit it: complete VpcConfig yourself or configure that VPC',
     );
   }
-  const role = roleInStack(project, project.serviceRole);
+  const role = roleInStack(Stack.of(project), project.serviceRole);
   if (typeof role === 'string') {
     return notApplied(
       `the service role ${role} is not defined in this stack, so the fix cannot grant it what CodeBuild needs in a ` +

@@ -1,4 +1,4 @@
-import { aws_codebuild as codebuild, IResolvable, Token, Tokenization } from 'aws-cdk-lib';
+import { aws_codebuild as codebuild, IResolvable, Token, Tokenization, Stack } from 'aws-cdk-lib';
 import { intrinsicName, isIntrinsic, prop } from '../engine/intrinsics';
 import { describe, TemplateResolver } from '../engine/resolve';
 import { StackTemplate } from '../engine/template';
@@ -365,7 +365,7 @@ function planCodeArtifactAccess(
   const edited = withInstallCommands(buildSpec.spec, commands);
   if (typeof edited === 'string')
     return `CodeArtifact needs a token step in the build spec, and ${edited}: ${yourself}`;
-  const role = roleInStack(project, project.serviceRole);
+  const role = roleInStack(Stack.of(project), project.serviceRole);
   if (typeof role === 'string') {
     return (
       `the service role ${role} is not defined in this stack, so the fix cannot let it read from CodeArtifact: ` +

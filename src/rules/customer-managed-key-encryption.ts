@@ -19,11 +19,11 @@ import { isDeepStrictEqual } from 'node:util';
 import { isPlainObject, prop } from '../engine/intrinsics';
 import { describe, TemplateResolver } from '../engine/resolve';
 import { changed, notApplied } from '../remediations/context';
+import { constructsOf } from '../remediations/rendered';
 import {
   allowCloudWatchLogs,
   allowLogDelivery,
   allowServiceWriters,
-  constructsOf,
   ENCRYPT_DECRYPT,
   grantsToUsersOf,
   grantToRole,

@@ -1,4 +1,4 @@
-import { aws_lambda as lambda, Tokenization } from 'aws-cdk-lib';
+import { aws_lambda as lambda, Tokenization, Stack } from 'aws-cdk-lib';
 import { changed, notApplied, RemediationResult, ResolvedVpc } from '../remediations/context';
 import { internetConnectivity, placeInVpc } from '../remediations/network';
 import { attachAwsManagedPolicy, cannotAttachManagedPolicy, roleInStack } from '../remediations/roles';
@@ -52,7 +52,7 @@ function putFunctionInVpc(fn: lambda.CfnFunction, vpc: ResolvedVpc | string): Re
     return notApplied('VpcConfig is a token, so the fix cannot complete it');
   }
   if (typeof vpc === 'string') return notApplied(vpc);
-  const role = roleInStack(fn, fn.role);
+  const role = roleInStack(Stack.of(fn), fn.role);
   if (typeof role === 'string') {
     return notApplied(
       `the execution role ${role} is not defined in this stack, so the fix cannot let it manage the function's ` +

@@ -3,7 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { Aspects } from 'aws-cdk-lib';
 import { buildExampleApp } from '../../examples/pipeline-app/app';
-import { EnterpriseCatalogueChecks, isFinding } from '../../src';
+import { EnterpriseCatalogueChecks, EnterpriseCatalogueRemediations, isFinding } from '../../src';
+import { REMEDIATION_SETTINGS } from '../../examples/pipeline-app/remediation-settings';
 
 beforeEach(() => jest.spyOn(console, 'error').mockImplementation(() => undefined));
 afterEach(() => jest.restoreAllMocks());
@@ -72,3 +73,24 @@ describe.each([true, false])(
     });
   },
 );
+
+describe('the example app with remediations added to the App only (the mistake the README warns about)', () => {
+  it('fixes the pipeline stack, and every finding inside the pipeline Stages says the remediations never reached it', () => {
+    const { app } = buildExampleApp({
+      appProps: {
+        builtinCloudFormationValidation: false,
+        outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'missed-')),
+      },
+    });
+    EnterpriseCatalogueRemediations.applyTo(app, { ...REMEDIATION_SETTINGS, rating: 'C3I3A3' });
+    const pack = new EnterpriseCatalogueChecks({ rating: 'C3I3A3' });
+    Aspects.of(app).add(pack);
+    expect(() => app.synth()).toThrow(
+      /EnterpriseCatalogueRemediations was added to the App, but never reached this stack/,
+    );
+    const findings = pack.evaluations.filter(isFinding);
+    expect(new Set(findings.map((e) => e.stackId))).toEqual(
+      new Set(['Pipeline/UAT/AppStack', 'Pipeline/Prod/AppStack']),
+    );
+  });
+});

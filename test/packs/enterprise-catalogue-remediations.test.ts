@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Aspects, aws_kms as kms, CfnResource, Stack, Stage } from 'aws-cdk-lib';
+import { App, Aspects, aws_kms as kms, aws_lambda as lambda, CfnResource, Stack, Stage } from 'aws-cdk-lib';
 import { EnterpriseCatalogueChecks, EnterpriseCatalogueRemediations } from '../../src';
 
 let dir: string;
@@ -124,6 +124,40 @@ describe('EnterpriseCatalogueRemediations', () => {
       const { pack, error } = synth(app, file);
       expect(error).toBeUndefined();
       expect(pack.evaluations[0].status).toBe('remediated');
+    });
+  });
+
+  it('remediates only under the Stack it was added to', () => {
+    const app = newApp();
+    new kms.Key(new Stack(app, 'Fixed'), 'Key');
+    new kms.Key(new Stack(app, 'Other'), 'Key');
+    const file = catalogue();
+    EnterpriseCatalogueRemediations.applyTo(app.node.findChild('Fixed'), { catalogue: file });
+    const { pack } = synth(app, file);
+    expect(pack.evaluations.map((e) => [e.stackId, e.status])).toEqual([
+      ['Fixed', 'remediated'],
+      ['Other', 'non-compliant'],
+    ]);
+  });
+
+  it('reads environment inputs from context set on a Stage', () => {
+    const app = newApp();
+    const stage = new Stage(app, 'Prod', { env: { account: '222222222222', region: 'eu-west-1' } });
+    stage.node.setContext('cdk-catalogue:vpc', {
+      '*': { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'] },
+    });
+    new lambda.Function(new Stack(stage, 'Workload'), 'Fn', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => {};'),
+    });
+    EnterpriseCatalogueRemediations.applyTo(stage, { rating: 'C3I3A3' });
+    const pack = new EnterpriseCatalogueChecks({ rating: 'C3I3A3', reportOnly: true });
+    Aspects.of(app).add(pack);
+    app.synth();
+    expect(pack.evaluations.find((e) => e.controlId === 'Lambda.1')).toMatchObject({
+      status: 'remediated',
+      changes: expect.arrayContaining(['set VpcConfig.SubnetIds to the configured subnets']),
     });
   });
 });

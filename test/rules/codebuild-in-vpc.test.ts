@@ -6,14 +6,24 @@ import {
   aws_codecommit as codecommit,
   aws_ec2 as ec2,
   aws_iam as iam,
-  IAspect,
   pipelines,
   Stack,
 } from 'aws-cdk-lib';
 import rule from '../../src/rules/codebuild-in-vpc';
-import { CfnResourceJson, CfnTemplate } from '../../src/engine/template';
+import { CfnTemplate } from '../../src/engine/template';
 import { CodeBuildInVpc } from '../../src/remediations/aspects';
-import { evaluateRule, remediationRecords, synthStack, synthWithAspects, templateWith } from '../helpers';
+import {
+  evaluateRule,
+  logicalIdOf,
+  madeOnFirstVisit,
+  remediationRecords,
+  resources,
+  statementsOf,
+  synthEnvAgnostic,
+  synthStack,
+  synthWithAspects,
+  templateWith,
+} from '../helpers';
 
 const PROJECT = 'AWS::CodeBuild::Project';
 const IN_VPC = { VpcId: 'vpc-1', Subnets: ['subnet-1'], SecurityGroupIds: ['sg-1'] };
@@ -326,30 +336,8 @@ describe('codebuild-in-vpc remediation (CodeBuildInVpc)', () => {
   });
   const subnetArn = (id: unknown) => (typeof id === 'string' ? ec2Arn(`subnet/${id}`) : ec2Arn(id));
 
-  /** The template's resources by logical id without its hash (`BuildVpcPolicy`). */
-  const resources = (template: CfnTemplate) =>
-    Object.fromEntries(
-      Object.entries(template.Resources ?? {}).map(([id, r]) => [id.replace(/[0-9A-F]{8}$/, ''), r]),
-    ) as Record<string, CfnResourceJson>;
-  const logicalIdOf = (template: CfnTemplate, prefix: string) =>
-    Object.keys(template.Resources ?? {}).find((id) => id.replace(/[0-9A-F]{8}$/, '') === prefix)!;
   const statuses = (template: CfnTemplate) =>
     Object.values(evaluateRule(rule, template)).map((e) => e.status);
-  const statementsOf = (policy: CfnResourceJson) =>
-    (policy.Properties?.PolicyDocument as { Statement: unknown[] }).Statement;
-
-  /** An Aspect made when it first visits, for one that needs a construct of the stack synthWithAspects builds. */
-  const madeOnFirstVisit = (make: () => IAspect): IAspect => {
-    let aspect: IAspect | undefined;
-    return { visit: (node) => (aspect ??= make()).visit(node) };
-  };
-
-  function synthEnvAgnostic(build: (stack: Stack) => void, ...aspects: IAspect[]): CfnTemplate {
-    const app = new App({ builtinCloudFormationValidation: false });
-    build(new Stack(app, 'Stack'));
-    for (const aspect of aspects) Aspects.of(app).add(aspect, { priority: AspectPriority.MUTATING });
-    return app.synth().getStackByName('Stack').template as CfnTemplate;
-  }
 
   describe('a default codebuild.Project, with the VPC by ids', () => {
     let project!: codebuild.Project;

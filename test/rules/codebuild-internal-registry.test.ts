@@ -17,8 +17,11 @@ import { CfnResourceJson, CfnTemplate } from '../../src/engine/template';
 import { CodeBuildInternalRegistry, CodeBuildInVpc } from '../../src/remediations/aspects';
 import {
   evaluateRule,
+  logicalIdOf,
   remediationRecords,
+  resources,
   singleRuleCatalogue,
+  statementsOf,
   synthStack,
   synthWithAspects,
   templateWith,
@@ -548,20 +551,12 @@ describe('codebuild-internal-registry remediation (CodeBuildInternalRegistry)', 
     },
   ];
 
-  const resources = (template: CfnTemplate) =>
-    Object.fromEntries(
-      Object.entries(template.Resources ?? {}).map(([id, r]) => [id.replace(/[0-9A-F]{8}$/, ''), r]),
-    ) as Record<string, CfnResourceJson>;
-  const logicalIdOf = (template: CfnTemplate, prefix: string) =>
-    Object.keys(template.Resources ?? {}).find((id) => id.replace(/[0-9A-F]{8}$/, '') === prefix)!;
   const statuses = (template: CfnTemplate, params: Record<string, unknown> = {}) =>
     Object.values(evaluateRule(rule, template, params)).map((e) => e.status);
   const variablesOf = (project: CfnResourceJson) =>
     (project.Properties?.Environment as { EnvironmentVariables?: unknown[] }).EnvironmentVariables;
   const buildSpecOf = (project: CfnResourceJson) =>
     (project.Properties?.Source as { BuildSpec: string }).BuildSpec;
-  const statementsOf = (policy: CfnResourceJson) =>
-    (policy.Properties?.PolicyDocument as { Statement: unknown[] }).Statement;
   const plaintext = (Name: string, Value: string) => ({ Name, Type: 'PLAINTEXT', Value });
 
   describe('a default codebuild.Project with a variable of its own, and the codeArtifact setting', () => {

@@ -12,9 +12,18 @@ import {
   Stack,
 } from 'aws-cdk-lib';
 import rule from '../../src/rules/lambda-in-vpc';
-import { CfnResourceJson, CfnTemplate } from '../../src/engine/template';
+import { CfnTemplate } from '../../src/engine/template';
 import { LambdaInVpc } from '../../src/remediations/aspects';
-import { evaluateRule, remediationRecords, synthStack, synthWithAspects, templateWith } from '../helpers';
+import {
+  evaluateRule,
+  logicalIdOf,
+  madeOnFirstVisit,
+  remediationRecords,
+  resources,
+  synthStack,
+  synthWithAspects,
+  templateWith,
+} from '../helpers';
 
 const FUNCTION = 'AWS::Lambda::Function';
 const IN_VPC = { SubnetIds: ['subnet-1'], SecurityGroupIds: ['sg-1'] };
@@ -285,18 +294,8 @@ describe('lambda-in-vpc remediation (LambdaInVpc)', () => {
   const BASIC = awsManaged('service-role/AWSLambdaBasicExecutionRole');
   const VPC_ACCESS = awsManaged('service-role/AWSLambdaVPCAccessExecutionRole');
 
-  const resources = (template: CfnTemplate) =>
-    Object.fromEntries(
-      Object.entries(template.Resources ?? {}).map(([id, r]) => [id.replace(/[0-9A-F]{8}$/, ''), r]),
-    ) as Record<string, CfnResourceJson>;
-  const logicalIdOf = (template: CfnTemplate, prefix: string) =>
-    Object.keys(template.Resources ?? {}).find((id) => id.replace(/[0-9A-F]{8}$/, '') === prefix)!;
   const statuses = (template: CfnTemplate) =>
     Object.values(evaluateRule(rule, template)).map((e) => e.status);
-  const madeOnFirstVisit = (make: () => IAspect): IAspect => {
-    let aspect: IAspect | undefined;
-    return { visit: (node) => (aspect ??= make()).visit(node) };
-  };
 
   describe('a default lambda.Function, with the VPC by ids', () => {
     let fn!: lambda.Function;
