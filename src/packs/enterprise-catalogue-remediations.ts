@@ -43,6 +43,7 @@ export class EnterpriseCatalogueRemediations implements IAspect {
 
   public readonly catalogue: Catalogue;
   private readonly rating?: CiaRating;
+  private promoted = false;
 
   constructor(private readonly props: EnterpriseCatalogueRemediationsProps = {}) {
     this.catalogue = typeof props.catalogue === 'object' ? props.catalogue : loadCatalogue(props.catalogue);
@@ -53,6 +54,7 @@ export class EnterpriseCatalogueRemediations implements IAspect {
   }
 
   public visit(node: IConstruct): void {
+    if (!this.promoted) this.promoteToMutating(node);
     if (Stack.isStack(node)) stacksReachedByRemediations.add(node);
     if (!CfnResource.isCfnResource(node)) return;
     const { rating } = ratingOf(Stack.of(node), this.rating);
@@ -60,5 +62,18 @@ export class EnterpriseCatalogueRemediations implements IAspect {
       []) {
       if (compiledControl.control.remediation.enabled) remediateResource(compiledControl, node, this.props);
     }
+  }
+
+  /**
+   * Added with a plain `Aspects.of(scope).add(remediations)`, the Aspect would run at DEFAULT
+   * priority; on its first visit (the scope it was added to) it moves its own application to
+   * MUTATING, so fixes always run before read-only Aspects, whichever way it was added. CDK
+   * restarts the Aspect pass when a priority changes.
+   */
+  private promoteToMutating(scope: IConstruct): void {
+    this.promoted = true;
+    const application = Aspects.of(scope).applied.find((a) => a.aspect === this);
+    if (application && application.priority > AspectPriority.MUTATING)
+      application.priority = AspectPriority.MUTATING;
   }
 }

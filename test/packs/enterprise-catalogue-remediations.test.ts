@@ -1,7 +1,17 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Aspects, aws_kms as kms, aws_lambda as lambda, CfnResource, Stack, Stage } from 'aws-cdk-lib';
+import {
+  App,
+  AspectPriority,
+  Aspects,
+  aws_kms as kms,
+  aws_lambda as lambda,
+  CfnResource,
+  IAspect,
+  Stack,
+  Stage,
+} from 'aws-cdk-lib';
 import { EnterpriseCatalogueChecks, EnterpriseCatalogueRemediations } from '../../src';
 
 let dir: string;
@@ -159,5 +169,26 @@ describe('EnterpriseCatalogueRemediations', () => {
       status: 'remediated',
       changes: expect.arrayContaining(['set VpcConfig.SubnetIds to the configured subnets']),
     });
+  });
+
+  it('runs at MUTATING priority even when added with a plain Aspects.of().add(), before read-only Aspects', () => {
+    const app = newApp();
+    new kms.Key(new Stack(app, 'Workload'), 'Key');
+    const file = catalogue();
+    // A user's read-only Aspect, added first at DEFAULT priority, records what it sees on the key.
+    const seen: unknown[] = [];
+    const reader: IAspect = {
+      visit: (node) => {
+        if (node instanceof kms.CfnKey) seen.push(node.enableKeyRotation);
+      },
+    };
+    Aspects.of(app).add(reader);
+    const remediations = new EnterpriseCatalogueRemediations({ catalogue: file });
+    Aspects.of(app).add(remediations);
+    app.synth();
+    expect(Aspects.of(app).applied.find((a) => a.aspect === remediations)?.priority).toBe(
+      AspectPriority.MUTATING,
+    );
+    expect(seen).toEqual([true]);
   });
 });
