@@ -8,7 +8,7 @@ import { closest, distance } from 'fastest-levenshtein';
  */
 
 /** A suggestion only when the word is close enough to be a typo of it. */
-export function didYouMean(word: string, candidates: readonly string[]): string {
+function didYouMean(word: string, candidates: readonly string[]): string {
   if (candidates.length === 0) return '';
   const best = closest(word, candidates as string[]);
   return distance(word.toLowerCase(), best.toLowerCase()) <= Math.max(2, Math.floor(best.length / 3))
@@ -83,7 +83,7 @@ export function describeSchemaError(error: ErrorObject, label: string, value: un
   }
 }
 
-export function regexProblem(source: string): string {
+function regexProblem(source: string): string {
   try {
     new RegExp(source);
     return 'unknown';

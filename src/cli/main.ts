@@ -7,7 +7,7 @@ import { formatApplicability } from '../catalogue/rating';
 import { PACKAGE_VERSION } from '../packs/version';
 
 /** Builds the `cdk-catalogue` command; `write` receives what a command prints to stdout. */
-export function buildProgram(write: (text: string) => void): Command {
+function buildProgram(write: (text: string) => void): Command {
   const program = new Command('cdk-catalogue')
     .description('Turn an enterprise service catalogue into cdk-nag checks for CDK apps.')
     .version(PACKAGE_VERSION)

@@ -25,12 +25,6 @@ export function prop(object: unknown, key: string): unknown {
   return isPlainObject(object) ? object[key] : undefined;
 }
 
-/** Reads an array property; anything else (absent, a token, a scalar) gives `undefined`. */
-export function arrayProp(object: unknown, key: string): unknown[] | undefined {
-  const value = prop(object, key);
-  return Array.isArray(value) ? value : undefined;
-}
-
 const NO_VALUE = 'AWS::NoValue';
 
 function isNoValue(value: unknown): boolean {

@@ -4,7 +4,7 @@ import { ResolvedVpc } from './context';
 import { besideResource } from './scope';
 
 /** True when a list the user set holds an id (a non-empty string or a token): such a list is kept. */
-export function holdsId(list: unknown): list is string[] {
+function holdsId(list: unknown): list is string[] {
   if (Token.isUnresolved(list)) return true;
   return Array.isArray(list) && list.some((id) => typeof id === 'string' && id !== '');
 }
