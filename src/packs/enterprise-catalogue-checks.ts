@@ -66,6 +66,8 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
   private reported: PolicyViolation[] = [];
   private evaluationsByResource = new Map<string, Evaluation[]>();
   private stacksMissedByRemediations = new Set<string>();
+  /** Each resource's key, found once by `indexStacks` (resolving a logical id is not free). */
+  private keysOfResources = new Map<CfnResource, string>();
 
   constructor(props?: EnterpriseCatalogueChecksProps);
   constructor(scope: IConstruct, props?: EnterpriseCatalogueChecksProps);
@@ -143,8 +145,14 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
     this.stacksMissedByRemediations = stacksMissedByRemediations(root, index);
     this.evaluationsByResource = groupByResource(this.lastEvaluations);
     this.reported = [];
-    for (const { resources } of index.values())
-      for (const resource of resources.values()) this.checkResource(resource);
+    this.keysOfResources = new Map(
+      [...index.values()].flatMap(({ stack, resources }) =>
+        [...resources].map(
+          ([logicalId, resource]) => [resource, resourceKey(stack.node.path, logicalId)] as const,
+        ),
+      ),
+    );
+    for (const resource of this.keysOfResources.keys()) this.checkResource(resource);
     const blocking = this.reported.some((v) => v.severity === 'error' || v.severity === 'fatal');
     return { success: !blocking, violations: this.reported };
   }
@@ -152,7 +160,8 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
   /** Reports the findings of one resource: one violation per finding, so each says what is wrong here. */
   protected checkResource(node: CfnResource): void {
     const stack = Stack.of(node);
-    const key = resourceKey(stack.node.path, stack.resolve(node.logicalId) as string);
+    const key =
+      this.keysOfResources.get(node) ?? resourceKey(stack.node.path, stack.resolve(node.logicalId) as string);
     for (const evaluation of this.evaluationsByResource.get(key) ?? []) {
       // Waived with CDK's qualified id: report it so CDK records it under suppressedViolations.
       const reportToCdk =
