@@ -129,3 +129,12 @@ export function synthEnvAgnostic(build: (stack: Stack) => void, ...aspects: IAsp
   for (const aspect of aspects) Aspects.of(app).add(aspect, { priority: AspectPriority.MUTATING });
   return app.synth().getStackByName('Stack').template as CfnTemplate;
 }
+
+/**
+ * CDK prints its validation report (warnings, report-only findings) to stderr; tests read the
+ * pack's evaluations and validation-report.json instead. Call once at the top of a test file.
+ */
+export function silenceCdkReports(): void {
+  beforeEach(() => jest.spyOn(console, 'error').mockImplementation(() => undefined));
+  afterEach(() => jest.restoreAllMocks());
+}

@@ -5,9 +5,9 @@ import { Aspects } from 'aws-cdk-lib';
 import { buildExampleApp } from '../../examples/pipeline-app/app';
 import { EnterpriseCatalogueChecks, EnterpriseCatalogueRemediations, isFinding } from '../../src';
 import { REMEDIATION_SETTINGS } from '../../examples/pipeline-app/remediation-settings';
+import { silenceCdkReports } from '../helpers';
 
-beforeEach(() => jest.spyOn(console, 'error').mockImplementation(() => undefined));
-afterEach(() => jest.restoreAllMocks());
+silenceCdkReports();
 
 /**
  * The acceptance test of the remediations: the real example CDK Pipelines app, remediated as the

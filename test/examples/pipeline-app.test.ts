@@ -4,10 +4,9 @@ import * as path from 'path';
 import { Aspects } from 'aws-cdk-lib';
 import { buildExampleApp } from '../../examples/pipeline-app/app';
 import { EnterpriseCatalogueChecks, EnterpriseCatalogueChecksProps, isFinding } from '../../src';
+import { silenceCdkReports } from '../helpers';
 
-// CDK prints report-only findings to stderr; the tests read the pack's evaluations instead.
-beforeEach(() => jest.spyOn(console, 'error').mockImplementation(() => undefined));
-afterEach(() => jest.restoreAllMocks());
+silenceCdkReports();
 
 /** Synthesizes the real example CDK Pipelines app (CodeCommit, synth step, UAT + Prod) with the pack. */
 function synthExample(crossAccountKeys: boolean, props: EnterpriseCatalogueChecksProps) {

@@ -3,15 +3,14 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Aspects, aws_kms as kms, Stack, Stage, Validations } from 'aws-cdk-lib';
 import { EnterpriseCatalogueChecks, EnterpriseCatalogueChecksProps } from '../../src';
+import { silenceCdkReports } from '../helpers';
 
 let dir: string;
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pack-'));
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-// CDK prints warning-level reports to stderr; the tests read validation-report.json instead.
-beforeEach(() => jest.spyOn(console, 'error').mockImplementation(() => undefined));
-afterEach(() => jest.restoreAllMocks());
+silenceCdkReports();
 
 /** A catalogue of key-rotation controls, one per entry, written as the CISO office would. */
 function catalogueFile(controls: Array<{ id: string; severity?: string; extra?: string }>): string {

@@ -13,14 +13,14 @@ import {
   Stage,
 } from 'aws-cdk-lib';
 import { EnterpriseCatalogueChecks, EnterpriseCatalogueRemediations } from '../../src';
+import { silenceCdkReports } from '../helpers';
 
 let dir: string;
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remediations-'));
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-beforeEach(() => jest.spyOn(console, 'error').mockImplementation(() => undefined));
-afterEach(() => jest.restoreAllMocks());
+silenceCdkReports();
 
 function catalogue(extra = ''): string {
   const file = path.join(dir, `c-${Math.random().toString(36).slice(2)}.yaml`);
