@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { App, AspectPriority, Aspects, CfnResource, IAspect, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { Catalogue } from '../src/catalogue/model';
@@ -137,4 +139,41 @@ export function synthEnvAgnostic(build: (stack: Stack) => void, ...aspects: IAsp
 export function silenceCdkReports(): void {
   beforeEach(() => jest.spyOn(console, 'error').mockImplementation(() => undefined));
   afterEach(() => jest.restoreAllMocks());
+}
+
+/** Synthesizes the app and returns the error synthesis threw (a failed validation), if any. */
+export function synthError(app: App): Error | undefined {
+  try {
+    app.synth();
+    return undefined;
+  } catch (e) {
+    return e as Error;
+  }
+}
+
+/** A control of a test catalogue written in `dir`: key-rotation with the given id, severity and extra keys. */
+export interface KeyRotationControl {
+  readonly id: string;
+  readonly severity?: 'error' | 'warning';
+  /** More YAML flow-mapping entries, e.g. `suppressible: false`. */
+  readonly extra?: string;
+}
+
+/** Writes a catalogue of key-rotation controls (pack name `Corp`), as the CISO office would, and returns its path. */
+export function writeKeyRotationCatalogue(dir: string, controls: readonly KeyRotationControl[]): string {
+  const file = path.join(dir, `catalogue-${Math.random().toString(36).slice(2)}.yaml`);
+  const entries = controls.map(
+    (c) =>
+      `  - { id: ${c.id}, title: Keys rotate, rule: key-rotation, severity: ${c.severity ?? 'error'}${c.extra ? `, ${c.extra}` : ''} }`,
+  );
+  fs.writeFileSync(
+    file,
+    `apiVersion: cdk-catalogue-checks/v1
+metadata: { name: Test, owner: Test, version: '1', packName: Corp }
+baseline: { minimumScore: 95 }
+controls:
+${entries.join('\n')}
+`,
+  );
+  return file;
 }

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { Aspects } from 'aws-cdk-lib';
 import { buildExampleApp } from '../../examples/pipeline-app/app';
 import { EnterpriseCatalogueChecks, EnterpriseCatalogueChecksProps, isFinding } from '../../src';
-import { silenceCdkReports } from '../helpers';
+import { silenceCdkReports, synthError } from '../helpers';
 
 silenceCdkReports();
 
@@ -19,13 +19,7 @@ function synthExample(crossAccountKeys: boolean, props: EnterpriseCatalogueCheck
   });
   const pack = new EnterpriseCatalogueChecks(props);
   Aspects.of(app).add(pack);
-  let error: Error | undefined;
-  try {
-    app.synth();
-  } catch (e) {
-    error = e as Error;
-  }
-  return { pack, error };
+  return { pack, error: synthError(app) };
 }
 
 function findingsPerControl(pack: EnterpriseCatalogueChecks): Record<string, number> {

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Aspects, aws_kms as kms, Stack, Stage, Validations } from 'aws-cdk-lib';
 import { EnterpriseCatalogueChecks, EnterpriseCatalogueChecksProps } from '../../src';
-import { silenceCdkReports } from '../helpers';
+import { KeyRotationControl, silenceCdkReports, synthError, writeKeyRotationCatalogue } from '../helpers';
 
 let dir: string;
 beforeAll(() => {
@@ -13,18 +13,8 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 silenceCdkReports();
 
 /** A catalogue of key-rotation controls, one per entry, written as the CISO office would. */
-function catalogueFile(controls: Array<{ id: string; severity?: string; extra?: string }>): string {
-  const file = path.join(dir, `catalogue-${Math.random().toString(36).slice(2)}.yaml`);
-  fs.writeFileSync(
-    file,
-    `apiVersion: cdk-catalogue-checks/v1
-metadata: { name: Test, owner: Test, version: '1', packName: Corp }
-baseline: { minimumScore: 95 }
-controls:
-${controls.map((c) => `  - { id: ${c.id}, title: Keys rotate, rule: key-rotation, severity: ${c.severity ?? 'error'}${c.extra ? `, ${c.extra}` : ''} }`).join('\n')}
-`,
-  );
-  return file;
+function catalogueFile(controls: KeyRotationControl[]): string {
+  return writeKeyRotationCatalogue(dir, controls);
 }
 
 interface Built {
@@ -55,12 +45,7 @@ function synthWith(
       : new EnterpriseCatalogueChecks(built.app, props);
   if (register === 'aspect') Aspects.of(built.app).add(pack);
   else Validations.of(built.app).addPlugins(pack);
-  let error: Error | undefined;
-  try {
-    built.app.synth();
-  } catch (e) {
-    error = e as Error;
-  }
+  const error = synthError(built.app);
   const reportFile = path.join(built.app.outdir, 'validation-report.json');
   const report = fs.existsSync(reportFile) ? JSON.parse(fs.readFileSync(reportFile, 'utf8')) : undefined;
   return { pack, error, report };

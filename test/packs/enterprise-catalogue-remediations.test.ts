@@ -13,7 +13,7 @@ import {
   Stage,
 } from 'aws-cdk-lib';
 import { EnterpriseCatalogueChecks, EnterpriseCatalogueRemediations } from '../../src';
-import { silenceCdkReports } from '../helpers';
+import { silenceCdkReports, synthError, writeKeyRotationCatalogue } from '../helpers';
 
 let dir: string;
 beforeAll(() => {
@@ -22,18 +22,8 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 silenceCdkReports();
 
-function catalogue(extra = ''): string {
-  const file = path.join(dir, `c-${Math.random().toString(36).slice(2)}.yaml`);
-  fs.writeFileSync(
-    file,
-    `apiVersion: cdk-catalogue-checks/v1
-metadata: { name: Test, owner: Test, version: '1', packName: Corp }
-baseline: { minimumScore: 95 }
-controls:
-  - { id: KMS.1, title: Keys rotate, rule: key-rotation, severity: error${extra} }
-`,
-  );
-  return file;
+function catalogue(extra?: string): string {
+  return writeKeyRotationCatalogue(dir, [{ id: 'KMS.1', extra }]);
 }
 
 function newApp(): App {
@@ -43,13 +33,7 @@ function newApp(): App {
 function synth(app: App, catalogueFile: string) {
   const pack = new EnterpriseCatalogueChecks({ catalogue: catalogueFile, rating: 'C3I3A3' });
   Aspects.of(app).add(pack);
-  let error: Error | undefined;
-  try {
-    app.synth();
-  } catch (e) {
-    error = e as Error;
-  }
-  return { pack, error };
+  return { pack, error: synthError(app) };
 }
 
 describe('EnterpriseCatalogueRemediations', () => {
@@ -82,7 +66,7 @@ describe('EnterpriseCatalogueRemediations', () => {
   it('leaves controls whose catalogue entry disables remediation', () => {
     const app = newApp();
     new kms.Key(new Stack(app, 'Workload'), 'Key');
-    const file = catalogue(', remediation: { enabled: false }');
+    const file = catalogue('remediation: { enabled: false }');
     EnterpriseCatalogueRemediations.applyTo(app, { catalogue: file });
     expect(synth(app, file).pack.evaluations[0].status).toBe('non-compliant');
   });
@@ -90,7 +74,7 @@ describe('EnterpriseCatalogueRemediations', () => {
   it('fixes only the controls that apply at the rating', () => {
     const app = newApp();
     new kms.Key(new Stack(app, 'Workload'), 'Key');
-    const file = catalogue(', appliesFrom: { confidentiality: 3 }');
+    const file = catalogue('appliesFrom: { confidentiality: 3 }');
     EnterpriseCatalogueRemediations.applyTo(app, { catalogue: file, rating: 'C1I1A1' });
     expect(synth(app, file).pack.evaluations[0].status).toBe('non-compliant');
   });
