@@ -58,3 +58,8 @@ export function controlsByResourceType(
   }
   return index;
 }
+
+/** Every control that applies at a rating, whatever resource types its rule reads. */
+export function applicableControls(catalogue: Catalogue, rating: CiaRating): CompiledControl[] {
+  return compile(catalogue).all.filter((c) => appliesAt(c.control.appliesFrom, rating));
+}

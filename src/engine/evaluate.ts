@@ -1,7 +1,8 @@
 import { Catalogue, Severity } from '../catalogue/model';
 import { CiaRating } from '../catalogue/rating';
-import { ResourceUnderCheck, Verdict } from '../rules/rule';
-import { controlsByResourceType, CompiledControl } from './controls';
+import { ResourceUnderCheck, unverifiable, Verdict } from '../rules/rule';
+import { applicableControls, controlsByResourceType, CompiledControl } from './controls';
+import { hasPropertyTransform, opaqueContentOf } from './opaque';
 import { describeAssumptions, PropertyVariant, propertyVariants } from './intrinsics';
 import { TemplateResolver } from './resolve';
 import { CfnResourceJson, constructPathOf, RatingSource, StackTemplate } from './template';
@@ -83,13 +84,17 @@ const RANK: Record<Verdict['status'], number> = {
  */
 function checkAllVariants(
   variants: readonly PropertyVariant[],
-  base: Omit<ResourceUnderCheck, 'properties'>,
+  base: Omit<ResourceUnderCheck, 'properties' | 'assumptions'>,
   compiledControl: CompiledControl,
   resolver: TemplateResolver,
 ): Verdict {
   let worst: { verdict: Verdict; variant: PropertyVariant } | undefined;
   for (const variant of variants) {
-    const verdict = safeCheck(compiledControl, { ...base, properties: variant.properties }, resolver);
+    const verdict = safeCheck(
+      compiledControl,
+      { ...base, properties: variant.properties, assumptions: variant.assumptions },
+      resolver,
+    );
     if (!worst || RANK[verdict.status] > RANK[worst.verdict.status]) worst = { verdict, variant };
   }
   const { verdict, variant } = worst as { verdict: Verdict; variant: PropertyVariant };
@@ -123,11 +128,24 @@ export function judgeResource(
   resolver: TemplateResolver,
 ): Verdict {
   const base = { logicalId, type: resource.Type, stack };
-  return checkAllVariants(propertyVariants(propertiesOf(resource)), base, compiledControl, resolver);
+  return checkAllVariants(variantsOf(resource), base, compiledControl, resolver);
+}
+
+function variantsOf(resource: CfnResourceJson): PropertyVariant[] {
+  return propertyVariants(propertiesOf(resource), resource.Condition);
 }
 
 function propertiesOf(resource: CfnResourceJson): Record<string, unknown> {
   return typeof resource.Properties === 'object' && resource.Properties !== null ? resource.Properties : {};
+}
+
+/** A macro in the properties may add, change or remove any of them: no verdict on them holds. */
+function withPropertyTransform(verdict: Verdict, resource: CfnResourceJson): Verdict {
+  if (!hasPropertyTransform(resource.Properties)) return verdict;
+  return unverifiable(
+    'Properties',
+    'the properties hold Fn::Transform (a macro such as AWS::Include), which may change them at deploy time',
+  );
 }
 
 function evaluateResource(
@@ -139,35 +157,86 @@ function evaluateResource(
   resolver: TemplateResolver,
 ): Evaluation[] {
   // Resolved once per resource, however many controls read it.
-  const variants = propertyVariants(propertiesOf(resource));
+  const variants = variantsOf(resource);
   const base = { logicalId, type: resource.Type, stack };
   const constructPath = constructPathOf(resource);
   return controls.map((compiledControl) => {
-    const verdict = checkAllVariants(variants, base, compiledControl, resolver);
-    const { control, rule, findingId } = compiledControl;
-    const evaluation: Evaluation = {
-      findingId,
-      controlId: control.id,
-      ruleId: rule.meta.id,
-      severity: control.severity,
-      suppressible: control.suppressible,
-      stackId: stack.stackId,
-      logicalId,
-      resourceType: resource.Type,
-      constructPath,
-      status: verdict.status,
-      property: 'property' in verdict ? verdict.property : undefined,
-      reason: 'reason' in verdict ? verdict.reason : undefined,
-      rating: stack.rating,
-      ratingSource: stack.ratingSource,
-    };
-    const subject = { findingId, stackId: stack.stackId, logicalId, constructPath };
-    return withWaiver(
-      withRemediation(evaluation, options.remediationFor?.(subject)),
-      control.suppressible,
-      () => options.waiverFor?.(subject),
+    const verdict = withPropertyTransform(
+      checkAllVariants(variants, base, compiledControl, resolver),
+      resource,
+    );
+    return record(
+      stack,
+      { logicalId, resourceType: resource.Type, constructPath },
+      compiledControl,
+      verdict,
+      options,
     );
   });
+}
+
+/** An evaluation of one control, with the remediation and the waiver that apply to it. */
+function record(
+  stack: StackTemplate,
+  resource: { logicalId: string; resourceType: string; constructPath?: string },
+  compiledControl: CompiledControl,
+  verdict: Verdict,
+  options: EvaluateOptions,
+): Evaluation {
+  const { control, rule, findingId } = compiledControl;
+  const evaluation: Evaluation = {
+    findingId,
+    controlId: control.id,
+    ruleId: rule.meta.id,
+    severity: control.severity,
+    suppressible: control.suppressible,
+    stackId: stack.stackId,
+    ...resource,
+    status: verdict.status,
+    property: 'property' in verdict ? verdict.property : undefined,
+    reason: 'reason' in verdict ? verdict.reason : undefined,
+    rating: stack.rating,
+    ratingSource: stack.ratingSource,
+  };
+  const { logicalId, constructPath } = resource;
+  const subject = { findingId, stackId: stack.stackId, logicalId, constructPath };
+  return withWaiver(
+    withRemediation(evaluation, options.remediationFor?.(subject)),
+    control.suppressible,
+    () => options.waiverFor?.(subject),
+  );
+}
+
+/**
+ * What the engine cannot open (a nested stack without its template, a SAM resource, a module, a
+ * macro) is unverifiable for every applicable control whose resource types it can create.
+ */
+function evaluateOpaque(
+  stack: StackTemplate,
+  openedNestedStacks: ReadonlySet<string>,
+  options: EvaluateOptions,
+): Evaluation[] {
+  const opaque = opaqueContentOf(stack, openedNestedStacks);
+  if (opaque.length === 0) return [];
+  const controls = applicableControls(options.catalogue, stack.rating);
+  return opaque.flatMap((content) =>
+    controls
+      .filter(
+        ({ rule }) => !content.creates || rule.meta.resourceTypes.some((t) => content.creates!.includes(t)),
+      )
+      .map((compiledControl) =>
+        record(
+          stack,
+          content,
+          compiledControl,
+          unverifiable(
+            'Type',
+            `${content.resourceType} ${content.logicalId} may create ${compiledControl.rule.meta.resourceTypes.join(' or ')} resources the checks cannot see: ${content.reason}`,
+          ),
+          options,
+        ),
+      ),
+  );
 }
 
 /** A compliant resource a fix made compliant is `remediated`; a finding a fix could not mend says why. */
@@ -206,7 +275,9 @@ function withWaiver(
 export function evaluate(options: EvaluateOptions): Evaluation[] {
   const resolver = new TemplateResolver(options.stacks);
   const evaluations: Evaluation[] = [];
+  const opened = openedNestedStacks(options.stacks);
   for (const stack of options.stacks) {
+    evaluations.push(...evaluateOpaque(stack, opened.get(stack.stackId) ?? new Set(), options));
     const byType = controlsByResourceType(options.catalogue, stack.rating);
     for (const [logicalId, resource] of Object.entries(stack.template.Resources ?? {})) {
       const controls = resource && byType.get(resource.Type);
@@ -215,6 +286,15 @@ export function evaluate(options: EvaluateOptions): Evaluation[] {
     }
   }
   return evaluations;
+}
+
+/** For each stack, the logical ids of its nested-stack resources whose templates are among `stacks`. */
+function openedNestedStacks(stacks: readonly StackTemplate[]): Map<string, Set<string>> {
+  const opened = new Map<string, Set<string>>();
+  for (const { parent } of stacks) {
+    if (parent) opened.set(parent.stackId, (opened.get(parent.stackId) ?? new Set()).add(parent.logicalId));
+  }
+  return opened;
 }
 
 /** Findings are the evaluations that still need a fix or a waiver. */

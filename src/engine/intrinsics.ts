@@ -25,9 +25,10 @@ export function prop(object: unknown, key: string): unknown {
   return isPlainObject(object) ? object[key] : undefined;
 }
 
-const NO_VALUE = 'AWS::NoValue';
+/** `{ Ref: AWS::NoValue }` removes the property or list item it stands for, wherever it stands. */
+export const NO_VALUE = 'AWS::NoValue';
 
-function isNoValue(value: unknown): boolean {
+export function isNoValue(value: unknown): boolean {
   return isIntrinsic(value) && value.Ref === NO_VALUE;
 }
 
@@ -66,7 +67,7 @@ export function selectBranches(value: unknown, assignment: ReadonlyMap<string, b
 
 /** One way the properties can deploy: the branches taken and the properties that result. */
 export interface PropertyVariant {
-  /** e.g. `[['IsProd', true]]`; empty when the properties hold no `Fn::If`. */
+  /** e.g. `[['IsProd', true]]`; empty when the resource has no `Condition` and its properties no `Fn::If`. */
   readonly assumptions: ReadonlyArray<readonly [string, boolean]>;
   readonly properties: Record<string, unknown>;
 }
@@ -79,14 +80,21 @@ export const MAX_EXPANDED_CONDITIONS = 6;
 
 /**
  * Every combination of condition outcomes the properties can deploy with. The same condition
- * takes the same branch everywhere in one variant, as it does in CloudFormation.
+ * takes the same branch everywhere in one variant, as it does in CloudFormation; a resource's own
+ * `Condition` holds whenever it deploys. `AWS::NoValue` is removed from every variant.
  */
-export function propertyVariants(properties: Record<string, unknown>): PropertyVariant[] {
-  const names = [...conditionNamesIn(properties)].slice(0, MAX_EXPANDED_CONDITIONS);
-  if (names.length === 0) return [{ assumptions: [], properties }];
+export function propertyVariants(
+  properties: Record<string, unknown>,
+  resourceCondition?: unknown,
+): PropertyVariant[] {
+  const given: Array<readonly [string, boolean]> =
+    typeof resourceCondition === 'string' ? [[resourceCondition, true]] : [];
+  const names = [...conditionNamesIn(properties)]
+    .filter((name) => name !== resourceCondition)
+    .slice(0, MAX_EXPANDED_CONDITIONS);
   const variants: PropertyVariant[] = [];
   for (let mask = 0; mask < 1 << names.length; mask++) {
-    const assumptions = names.map((name, i) => [name, (mask & (1 << i)) === 0] as const);
+    const assumptions = [...given, ...names.map((name, i) => [name, (mask & (1 << i)) === 0] as const)];
     const selected = selectBranches(properties, new Map(assumptions));
     variants.push({ assumptions, properties: isPlainObject(selected) ? selected : {} });
   }

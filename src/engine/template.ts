@@ -16,6 +16,9 @@ export interface CfnOutputJson {
 
 /** The parts of a CloudFormation template the engine reads. */
 export interface CfnTemplate {
+  /** `AWS::Serverless-2016-10-31`, a macro name, or a list of them. */
+  readonly Transform?: unknown;
+  readonly Mappings?: Record<string, unknown>;
   readonly Parameters?: Record<string, { readonly Type?: string; readonly Default?: unknown }>;
   readonly Conditions?: Record<string, unknown>;
   readonly Resources?: Record<string, CfnResourceJson>;
@@ -32,6 +35,17 @@ export interface StackTemplate {
   readonly template: CfnTemplate;
   readonly rating: CiaRating;
   readonly ratingSource: RatingSource;
+  /** The account the stack deploys to, when known at synth time (undefined: environment-agnostic). */
+  readonly account?: string;
+  /** The region the stack deploys to, when known at synth time (undefined: environment-agnostic). */
+  readonly region?: string;
+  /** For a nested stack: its parent and the logical id of the parent's `AWS::CloudFormation::Stack` resource. */
+  readonly parent?: NestedStackLink;
+}
+
+export interface NestedStackLink {
+  readonly stackId: string;
+  readonly logicalId: string;
 }
 
 /** CDK writes each resource's construct path into its metadata unless path metadata is turned off. */

@@ -1,4 +1,3 @@
-import * as fs from 'fs';
 import {
   CfnResource,
   IAspect,
@@ -16,12 +15,13 @@ import { Catalogue } from '../catalogue/model';
 import { CiaRating, parseRating, RatingInput } from '../catalogue/rating';
 import { compiledControls } from '../engine/controls';
 import { evaluate, Evaluation, isFinding } from '../engine/evaluate';
-import { CfnTemplate, StackTemplate } from '../engine/template';
+import { StackTemplate } from '../engine/template';
+import { ConstructIndex } from './construct-index';
+import { renderedStackTemplates, synthesizedStackTemplates } from './stack-templates';
 import { findAcknowledgement, isQualifiedFor } from './acknowledgements';
 import { describeEvaluation, suggestedFix } from './messages';
 import { remediationRecordOf, stacksReachedByRemediations } from '../remediations/records';
 import { EnterpriseCatalogueRemediations } from './enterprise-catalogue-remediations';
-import { ratingOf } from './rating';
 import { PACKAGE_VERSION } from './version';
 
 export interface EnterpriseCatalogueChecksProps {
@@ -36,12 +36,6 @@ export interface EnterpriseCatalogueChecksProps {
   readonly reportOnly?: boolean;
   /** Add each control's description to its findings. @default false */
   readonly verbose?: boolean;
-}
-
-/** A stack's CfnResources by logical id, found once per validation by walking the tree. */
-interface StackIndex {
-  readonly stack: Stack;
-  readonly resources: Map<string, CfnResource>;
 }
 
 /**
@@ -64,10 +58,9 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
   private readonly registeredOn = new WeakSet<IConstruct>();
   private lastEvaluations: Evaluation[] = [];
   private reported: PolicyViolation[] = [];
-  private evaluationsByResource = new Map<string, Evaluation[]>();
+  /** The last validation's evaluations by the construct they are reported against. */
+  private evaluationsBySubject = new Map<IConstruct, Evaluation[]>();
   private stacksMissedByRemediations = new Set<string>();
-  /** Each resource's key, found once by `indexStacks` (resolving a logical id is not free). */
-  private keysOfResources = new Map<CfnResource, string>();
 
   constructor(props?: EnterpriseCatalogueChecksProps);
   constructor(scope: IConstruct, props?: EnterpriseCatalogueChecksProps);
@@ -104,65 +97,49 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
 
   /** Called by CDK after synthesis with every stack's template, those in pipeline Stages included. */
   public override validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
-    const stacks = context.stackTemplates.map((s) => ({
-      path: s.stackConstructPath,
-      template: JSON.parse(fs.readFileSync(s.templatePath, 'utf8')) as CfnTemplate,
-    }));
-    return this.check(context.appConstruct, stacks);
+    return this.check(
+      context.appConstruct,
+      synthesizedStackTemplates(context, context.appConstruct, this.rating),
+    );
   }
 
   /** cdk-nag's direct entry point: judges the stacks under `scope` as they render now, without a full synth. */
   public override validateScope(scope: IConstruct): PolicyValidationPluginReport {
-    const stacks = scope.node
-      .findAll()
-      .filter(Stack.isStack)
-      .map((stack) => ({ path: stack.node.path, template: renderTemplate(stack) }));
-    return this.check(scope, stacks);
+    return this.check(scope, renderedStackTemplates(scope, this.rating));
   }
 
-  private check(
-    root: IConstruct,
-    rendered: Array<{ path: string; template: CfnTemplate }>,
-  ): PolicyValidationPluginReport {
-    const index = indexStacks(root);
-    const stacks: StackTemplate[] = rendered.map(({ path, template }) => ({
-      stackId: path,
-      template,
-      ...ratingOf(index.get(path)?.stack, this.rating),
-    }));
+  private check(root: IConstruct, stacks: StackTemplate[]): PolicyValidationPluginReport {
+    const tree = new ConstructIndex(root);
     this.lastEvaluations = evaluate({
       catalogue: this.catalogue,
       stacks,
-      waiverFor: ({ stackId, logicalId, findingId }) => {
-        const resource = index.get(stackId)?.resources.get(logicalId);
-        return resource ? findAcknowledgement(resource, findingId, this.name) : undefined;
-      },
-      remediationFor: ({ stackId, logicalId, findingId }) => {
-        const resource = index.get(stackId)?.resources.get(logicalId);
-        return resource ? remediationRecordOf(resource, findingId) : undefined;
+      waiverFor: (subject) => findAcknowledgement(tree.subjectOf(subject), subject.findingId, this.name),
+      remediationFor: (subject) => {
+        const element = tree.elementOf(subject);
+        return element ? remediationRecordOf(element, subject.findingId) : undefined;
       },
     });
-    this.stacksMissedByRemediations = stacksMissedByRemediations(root, index);
-    this.evaluationsByResource = groupByResource(this.lastEvaluations);
+    this.stacksMissedByRemediations = stacksMissedByRemediations(root, tree.stacks());
     this.reported = [];
-    this.keysOfResources = new Map(
-      [...index.values()].flatMap(({ stack, resources }) =>
-        [...resources].map(
-          ([logicalId, resource]) => [resource, resourceKey(stack.node.path, logicalId)] as const,
-        ),
-      ),
-    );
-    for (const resource of this.keysOfResources.keys()) this.checkResource(resource);
+    this.evaluationsBySubject = new Map();
+    for (const evaluation of this.lastEvaluations) {
+      const subject = tree.subjectOf(evaluation);
+      this.evaluationsBySubject.set(subject, [...(this.evaluationsBySubject.get(subject) ?? []), evaluation]);
+    }
+    // Every finding is reported: against its resource, else the nearest construct, else its stack.
+    for (const [subject, evaluations] of this.evaluationsBySubject) this.report(subject, evaluations);
     const blocking = this.reported.some((v) => v.severity === 'error' || v.severity === 'fatal');
     return { success: !blocking, violations: this.reported };
   }
 
-  /** Reports the findings of one resource: one violation per finding, so each says what is wrong here. */
+  /** cdk-nag's per-resource hook: reports the findings of the last validation on one resource. */
   protected checkResource(node: CfnResource): void {
-    const stack = Stack.of(node);
-    const key =
-      this.keysOfResources.get(node) ?? resourceKey(stack.node.path, stack.resolve(node.logicalId) as string);
-    for (const evaluation of this.evaluationsByResource.get(key) ?? []) {
+    this.report(node, this.evaluationsBySubject.get(node) ?? []);
+  }
+
+  /** One violation per finding, so each says what is wrong here. */
+  private report(subject: IConstruct, evaluations: readonly Evaluation[]): void {
+    for (const evaluation of evaluations) {
       // Waived with CDK's qualified id: report it so CDK records it under suppressedViolations.
       const reportToCdk =
         isFinding(evaluation) || (evaluation.waiver && isQualifiedFor(evaluation.waiver, this.name));
@@ -170,7 +147,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
       this.reported.push({
         ruleName: evaluation.findingId,
         description: describeEvaluation(evaluation, this.controlOf(evaluation), this.verboseMessages, {
-          missedByRemediations: this.stacksMissedByRemediations.has(stack.node.path),
+          missedByRemediations: this.stacksMissedByRemediations.has(evaluation.stackId),
         }),
         fix: suggestedFix(evaluation, this.controlOf(evaluation), this.name),
         severity: this.severityOf(evaluation),
@@ -182,7 +159,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
         },
         violatingResources: [
           {
-            constructPath: node.node.path,
+            constructPath: subject.node.path,
             resourceLogicalId: evaluation.logicalId,
             locations: [evaluation.property ? `Properties/${evaluation.property}` : 'Properties'],
           },
@@ -207,42 +184,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
  * Stacks that remediations added to the App never reached: CDK Pipelines synthesizes a Stage when
  * it is added to the pipeline, before the App's Aspects run, so App-level fixes miss its stacks.
  */
-function stacksMissedByRemediations(root: IConstruct, index: Map<string, StackIndex>): Set<string> {
+function stacksMissedByRemediations(root: IConstruct, stacks: readonly Stack[]): Set<string> {
   if (!EnterpriseCatalogueRemediations.isAppliedTo(root)) return new Set();
-  return new Set(
-    [...index.values()]
-      .filter(({ stack }) => !stacksReachedByRemediations.has(stack))
-      .map(({ stack }) => stack.node.path),
-  );
-}
-
-function resourceKey(stackPath: string, logicalId: string): string {
-  return `${stackPath}\u0000${logicalId}`;
-}
-
-function groupByResource(evaluations: readonly Evaluation[]): Map<string, Evaluation[]> {
-  const grouped = new Map<string, Evaluation[]>();
-  for (const evaluation of evaluations) {
-    const key = resourceKey(evaluation.stackId, evaluation.logicalId);
-    grouped.set(key, [...(grouped.get(key) ?? []), evaluation]);
-  }
-  return grouped;
-}
-
-/** Every stack under `root` with its CfnResources by logical id, in one walk of the tree. */
-function indexStacks(root: IConstruct): Map<string, StackIndex> {
-  const index = new Map<string, StackIndex>();
-  for (const construct of root.node.findAll()) {
-    if (!CfnResource.isCfnResource(construct)) continue;
-    const stack = Stack.of(construct);
-    let entry = index.get(stack.node.path);
-    if (!entry) index.set(stack.node.path, (entry = { stack, resources: new Map() }));
-    entry.resources.set(stack.resolve(construct.logicalId) as string, construct);
-  }
-  return index;
-}
-
-/** The template a stack renders to now; `_toCloudFormation` is what CDK's own synthesizer calls. */
-function renderTemplate(stack: Stack): CfnTemplate {
-  return (stack as unknown as { _toCloudFormation(): CfnTemplate })._toCloudFormation();
+  return new Set(stacks.filter((stack) => !stacksReachedByRemediations.has(stack)).map((s) => s.node.path));
 }

@@ -31,6 +31,11 @@ export interface ResourceUnderCheck {
   readonly type: string;
   readonly properties: Record<string, unknown>;
   readonly stack: StackTemplate;
+  /**
+   * The conditions this variant assumes: the resource's own `Condition` (true) and the branch taken
+   * by each `Fn::If`. Evidence from another resource counts only if it holds under these.
+   */
+  readonly assumptions: ReadonlyArray<readonly [string, boolean]>;
 }
 
 /** A JSON Schema (draft-07) object for a rule's params; ajv fills in the defaults. */

@@ -61,7 +61,19 @@ describe('TemplateResolver.resolve', () => {
       { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }]] },
       { kind: 'unknown' },
     ],
-    ['a Fn::Select', { 'Fn::Select': [0, ['a']] }, { kind: 'unknown', description: 'Fn::Select' }],
+    ['a Fn::Select of a literal list', { 'Fn::Select': [1, ['a', 'b']] }, { kind: 'literal', value: 'b' }],
+    [
+      'a Fn::Select of a Fn::Split',
+      { 'Fn::Select': ['0', { 'Fn::Split': ['/', 'alias/orders'] }] },
+      { kind: 'literal', value: 'alias' },
+    ],
+    [
+      'a Fn::Select of a deploy-time list',
+      { 'Fn::Select': [0, { 'Fn::GetAZs': '' }] },
+      { kind: 'unknown', description: 'Fn::Select' },
+    ],
+    ['a Fn::Select past the end', { 'Fn::Select': [3, ['a']] }, { kind: 'unknown' }],
+    ['AWS::NoValue', { Ref: 'AWS::NoValue' }, { kind: 'absent' }],
     ['odd shapes', { Ref: 42 }, { kind: 'unknown' }],
   ])('%s', (_name, value, expected) => {
     expect(resolver.resolve(value, consumer)).toMatchObject(expected);
@@ -79,7 +91,7 @@ describe('TemplateResolver.text', () => {
     [
       'a Join of tokens',
       { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':kms:alias/aws/sns']] },
-      { text: 'arn:${Ref AWS::Partition}:kms:alias/aws/sns', exact: false },
+      { text: 'arn:${AWS::Partition}:kms:alias/aws/sns', exact: false },
     ],
     ['a Sub with variables', { 'Fn::Sub': ['${A}-x', { A: 'a' }] }, { text: 'a-x', exact: true }],
     [
@@ -87,7 +99,17 @@ describe('TemplateResolver.text', () => {
       { 'Fn::Sub': 'arn:${AWS::Partition}:kms' },
       { text: 'arn:${AWS::Partition}:kms', exact: false },
     ],
-    ['a Sub keeping a literal ${!x}', { 'Fn::Sub': 'a${!x}' }, { text: 'a${!x}', exact: true }],
+    ['a Sub writing a literal ${!x}', { 'Fn::Sub': 'a${!x}' }, { text: 'a${x}', exact: true }],
+    [
+      'a Join of a Ref and a GetAtt',
+      { 'Fn::Join': ['-', [{ Ref: 'Param' }, { 'Fn::GetAtt': 'Topic.TopicName' }]] },
+      { text: '${Param}-${Topic.TopicName}', exact: false },
+    ],
+    [
+      'the same as a Sub',
+      { 'Fn::Sub': '${Param}-${Topic.TopicName}' },
+      { text: '${Param}-${Topic.TopicName}', exact: false },
+    ],
     ['a malformed Join', { 'Fn::Join': 'x' }, { exact: false }],
   ])('%s', (_name, value, expected) => {
     expect(resolver.text(value, consumer)).toMatchObject(expected);

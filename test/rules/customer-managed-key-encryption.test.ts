@@ -422,7 +422,11 @@ describe('customer-managed-key-encryption', () => {
     it.each([
       ['a computed alias', { 'Fn::Sub': 'alias/${Environment}-orders' }, /comes from Fn::Sub, /],
       ['a pseudo parameter', { Ref: 'AWS::StackName' }, /comes from pseudo parameter AWS::StackName, /],
-      ['Fn::Select', { 'Fn::Select': [0, ['alias/orders']] }, /comes from Fn::Select, /],
+      [
+        'Fn::Select from a deploy-time list',
+        { 'Fn::Select': [0, { 'Fn::Split': [',', { Ref: 'AWS::StackName' }] }] },
+        /comes from Fn::Select, /,
+      ],
       [
         'a Ref to nothing in the template',
         { Ref: 'Missing' },

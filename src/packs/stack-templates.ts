@@ -1,0 +1,106 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { IPolicyValidationContext, NestedStack, Stack, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { CiaRating } from '../catalogue/rating';
+import { CfnTemplate, NestedStackLink, StackTemplate } from '../engine/template';
+import { ratingOf } from './rating';
+
+/**
+ * The templates the engine judges, gathered the same way from a synthesis (the files CDK wrote)
+ * and from the tree as it renders now, so both entry points judge the same stacks: the top-level
+ * ones CDK hands to validation plugins and, at any depth, the nested stacks CDK writes as assets
+ * beside them.
+ */
+
+/** From a synthesis: the templates CDK wrote, nested stacks read from the asset files beside their parents. */
+export function synthesizedStackTemplates(
+  context: IPolicyValidationContext,
+  root: IConstruct,
+  rating: CiaRating | undefined,
+): StackTemplate[] {
+  const stacks = stacksUnder(root);
+  const templateFiles = new Map<string, string>();
+  for (const { stackConstructPath, templatePath } of context.stackTemplates) {
+    templateFiles.set(stackConstructPath, templatePath);
+  }
+  const fileOf = (stack: Stack): string | undefined => {
+    const known = templateFiles.get(stack.node.path);
+    if (known || !NestedStack.isNestedStack(stack) || !stack.nestedStackParent) return known;
+    const parentFile = fileOf(stack.nestedStackParent);
+    // CDK writes a nested stack's template as a file asset in its parent's assembly directory.
+    const file = parentFile && path.join(path.dirname(parentFile), stack.templateFile);
+    if (file) templateFiles.set(stack.node.path, file);
+    return file;
+  };
+  const found = context.stackTemplates.map(({ stackConstructPath, templatePath }) => {
+    const stack = stacks.get(stackConstructPath);
+    return stackTemplate(stackConstructPath, readTemplate(templatePath), stack, rating);
+  });
+  for (const stack of stacks.values()) {
+    if (!NestedStack.isNestedStack(stack) || templateFiles.has(stack.node.path)) continue;
+    const file = fileOf(stack);
+    // A nested stack whose template cannot be found stays opaque: its parent's resource is reported as unverifiable.
+    if (file && fs.existsSync(file))
+      found.push(stackTemplate(stack.node.path, readTemplate(file), stack, rating));
+  }
+  return found;
+}
+
+/** From the tree as it renders now (cdk-nag's `validateScope`), without a synthesis. */
+export function renderedStackTemplates(scope: IConstruct, rating: CiaRating | undefined): StackTemplate[] {
+  return [...stacksUnder(scope).values()].map((stack) =>
+    stackTemplate(stack.node.path, renderTemplate(stack), stack, rating),
+  );
+}
+
+function stacksUnder(root: IConstruct): Map<string, Stack> {
+  return new Map(
+    root.node
+      .findAll()
+      .filter(Stack.isStack)
+      .map((stack) => [stack.node.path, stack]),
+  );
+}
+
+function stackTemplate(
+  stackId: string,
+  template: CfnTemplate,
+  stack: Stack | undefined,
+  rating: CiaRating | undefined,
+): StackTemplate {
+  return {
+    stackId,
+    template,
+    ...ratingOf(stack, rating),
+    ...environmentOf(stack),
+    ...(stack && NestedStack.isNestedStack(stack) ? { parent: linkToParent(stack) } : {}),
+  };
+}
+
+/** Account and region when the stack (or, for a nested stack, the top-level stack it deploys with) names them. */
+function environmentOf(stack: Stack | undefined): { account?: string; region?: string } {
+  let deploying = stack;
+  while (deploying && NestedStack.isNestedStack(deploying) && deploying.nestedStackParent) {
+    deploying = deploying.nestedStackParent;
+  }
+  if (!deploying) return {};
+  const known = (value: string) => (Token.isUnresolved(value) ? undefined : value);
+  return { account: known(deploying.account), region: known(deploying.region) };
+}
+
+function linkToParent(stack: NestedStack): NestedStackLink | undefined {
+  const parent = stack.nestedStackParent;
+  const resource = stack.nestedStackResource;
+  if (!parent || !resource) return undefined;
+  return { stackId: parent.node.path, logicalId: parent.resolve(resource.logicalId) as string };
+}
+
+function readTemplate(file: string): CfnTemplate {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as CfnTemplate;
+}
+
+/** The template a stack renders to now; `_toCloudFormation` is what CDK's own synthesizer calls. */
+function renderTemplate(stack: Stack): CfnTemplate {
+  return (stack as unknown as { _toCloudFormation(): CfnTemplate })._toCloudFormation();
+}
