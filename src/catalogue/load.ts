@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { isMap, isScalar, LineCounter, Node, parseDocument, Document } from 'yaml';
+import { isMap, isScalar, LineCounter, Node, Document } from 'yaml';
 import { RULES } from '../rules';
 import { createAjv } from './ajv';
 import { CatalogueError, CatalogueProblem } from './errors';
@@ -9,6 +9,7 @@ import { Baseline, Catalogue, CatalogueMetadata, Control, SourceLocation } from 
 import { Applicability } from './rating';
 import { buildCatalogueSchema } from './schema';
 import { describeSchemaError } from './schema-messages';
+import { readYamlFile } from './yaml-file';
 
 /** The catalogue shipped in the package (`catalogue/` at the package root). */
 export const DEFAULT_CATALOGUE_PATH = path.join(__dirname, '..', '..', 'catalogue');
@@ -106,28 +107,9 @@ function giveEveryControlParams(data: Record<string, unknown>): void {
 }
 
 function parseFile(file: string, problems: CatalogueProblem[]): ParsedFile | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    problems.push({
-      file,
-      line: 1,
-      column: 1,
-      message: `cannot read the file: ${(e as NodeJS.ErrnoException).code ?? e}`,
-    });
-    return undefined;
-  }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    for (const error of doc.errors) {
-      const { line, col } = lines.linePos(error.pos[0]);
-      problems.push({ file, line, column: col, message: `YAML syntax: ${error.message.split('\n')[0]}` });
-    }
-    return undefined;
-  }
-  const data = doc.toJS() as unknown;
+  const yamlFile = readYamlFile(file, problems);
+  if (!yamlFile) return undefined;
+  const { doc, lines, data } = yamlFile;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     problems.push({
       file,

@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import { closest, distance } from 'fastest-levenshtein';
+import { patternProblem } from '../rules/pattern';
 
 /**
  * Turns ajv's errors into plain sentences. Written here rather than taken from a library
@@ -73,21 +74,12 @@ export function describeSchemaError(error: ErrorObject, label: string, value: un
       return `${label} ${show(value)} does not match the pattern ${String(p.pattern)}`;
     case 'format':
       if (p.format === 'regex') {
-        return `${label} ${show(value)} is not a valid regular expression: ${regexProblem(String(value))}`;
+        return `${label} ${show(value)} is not a valid regular expression (RE2 syntax): ${patternProblem(String(value))}`;
       }
       return `${label} must be a valid ${String(p.format)}`;
     case 'uniqueItems':
       return `${label} lists the same item twice`;
     default:
       return `${label} ${error.message ?? 'is not valid'}`;
-  }
-}
-
-function regexProblem(source: string): string {
-  try {
-    new RegExp(source);
-    return 'unknown';
-  } catch (e) {
-    return (e as Error).message.replace(/^Invalid regular expression: /, '');
   }
 }

@@ -1,3 +1,4 @@
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -20,21 +21,57 @@ const KEY_ROTATION = `  - id: KMS.1
     severity: error
 `;
 
+/** Nine lists, each of nine aliases of the one before: 9^9 values once expanded, from 9 lines. */
+const ALIAS_BOMB = [
+  'x:',
+  '  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]',
+  ...'bcdefghi'
+    .split('')
+    .map((name, i) => `  ${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`),
+  '',
+].join('\n');
+
+/** A CodeBuild.2 control whose allowedUrlPattern (line 15, column 26) is `pattern`, as written in YAML. */
+function registryControl(pattern: string): string {
+  return `${HEADER}controls:\n  - id: CodeBuild.2\n    title: t\n    rule: codebuild-internal-registry\n    severity: error\n    params:\n      allowedUrlPattern: ${pattern}\n`;
+}
+
+/** A CodePipeline.1 control whose productionStagePattern (line 15, column 31) is `pattern`, as written in YAML. */
+function approvalControl(pattern: string): string {
+  return `${HEADER}controls:\n  - id: CodePipeline.1\n    title: t\n    rule: manual-approval-before-production\n    severity: error\n    params:\n      productionStagePattern: ${pattern}\n`;
+}
+
+const ROOT = path.join(__dirname, '..', '..');
+const HAS_MKFIFO = spawnSync('mkfifo', ['--version']).error === undefined;
+const fifoWriters: ChildProcess[] = [];
+
+/**
+ * Makes a FIFO with a writer waiting in another process: a loader that opened it would read a line
+ * and reach its end, so a loader that wrongly opens FIFOs fails the test instead of hanging it.
+ */
+function fifo(file: string): void {
+  execFileSync('mkfifo', [file]);
+  fifoWriters.push(spawn('sh', ['-c', 'printf "apiVersion: x\\n" > "$1"', 'sh', file], { stdio: 'ignore' }));
+}
+
 let dir: string;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catalogue-'));
 });
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  for (const writer of fifoWriters.splice(0)) writer.kill();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
-function write(files: Record<string, string>): void {
+function write(files: Record<string, string | Buffer>): void {
   for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), content);
 }
 
-/** Loads the directory and returns every problem as `file:line:column: message`, file names relative. */
-function problemsOf(files: Record<string, string>): string[] {
+/** Loads the directory (or `target`) and returns every problem as `file:line:column: message`, file names relative. */
+function problemsOf(files: Record<string, string | Buffer>, target = dir): string[] {
   write(files);
   try {
-    loadCatalogue(dir);
+    loadCatalogue(target);
   } catch (e) {
     expect(e).toBeInstanceOf(CatalogueError);
     return (e as CatalogueError).problems.map((p) =>
@@ -109,7 +146,7 @@ describe('loadCatalogue', () => {
   });
 
   describe('malformed catalogues: every problem with file, line, column and a plain message', () => {
-    it.each<[string, Record<string, string>, string[]]>([
+    it.each<[string, Record<string, string | Buffer>, string[]]>([
       [
         'YAML syntax error',
         { 'c.yaml': `${HEADER}controls:\n  - id: "KMS.1\n    title: x\n` },
@@ -163,11 +200,37 @@ describe('loadCatalogue', () => {
       ],
       [
         'a bad regular expression',
-        {
-          'c.yaml': `${HEADER}controls:\n  - id: CodeBuild.2\n    title: t\n    rule: codebuild-internal-registry\n    severity: error\n    params:\n      allowedUrlPattern: "^https://(internal"\n`,
-        },
+        { 'c.yaml': registryControl('"^https://(internal"') },
         [
-          "c.yaml:15:26: controls[0] (CodeBuild.2) params.allowedUrlPattern '^https://(internal' is not a valid regular expression: /^https://(internal/: Unterminated group",
+          "c.yaml:15:26: controls[0] (CodeBuild.2) params.allowedUrlPattern '^https://(internal' is not a valid regular expression (RE2 syntax): missing closing ): `^https://(internal`",
+        ],
+      ],
+      [
+        'a regular expression with a backreference, which only a backtracking matcher can run',
+        { 'c.yaml': registryControl(`'^https://(\\w+)\\.\\1/'`) },
+        [
+          "c.yaml:15:26: controls[0] (CodeBuild.2) params.allowedUrlPattern '^https://(\\w+)\\.\\1/' is not a valid regular expression (RE2 syntax): it uses a backreference `\\1`, which the catalogue's linear-time matcher (RE2) does not support",
+        ],
+      ],
+      [
+        'a regular expression with a lookahead',
+        { 'c.yaml': approvalControl("'^(?!dev).*'") },
+        [
+          "c.yaml:15:31: controls[0] (CodePipeline.1) params.productionStagePattern '^(?!dev).*' is not a valid regular expression (RE2 syntax): it uses a lookahead `(?!`, which the catalogue's linear-time matcher (RE2) does not support",
+        ],
+      ],
+      [
+        'a regular expression with a lookbehind',
+        { 'c.yaml': approvalControl("'(?<=pre)prod'") },
+        [
+          "c.yaml:15:31: controls[0] (CodePipeline.1) params.productionStagePattern '(?<=pre)prod' is not a valid regular expression (RE2 syntax): it uses a lookbehind `(?<=`, which the catalogue's linear-time matcher (RE2) does not support",
+        ],
+      ],
+      [
+        'a JavaScript-only escape',
+        { 'c.yaml': approvalControl("'\\u0070rod'") },
+        [
+          "c.yaml:15:31: controls[0] (CodePipeline.1) params.productionStagePattern '\\u0070rod' is not a valid regular expression (RE2 syntax): RE2 has no \\u escape: write a code point as \\x{0041}",
         ],
       ],
       [
@@ -229,6 +292,69 @@ describe('loadCatalogue', () => {
         ['c.yaml:1:1: a catalogue file must be a mapping with apiVersion, metadata, baseline and controls'],
       ],
       [
+        'a tag that asks for code (!!js/function), never run nor read as a plain string',
+        { 'c.yaml': `${HEADER}controls:\n  - id: KMS.1\n    title: !!js/function "function () {}"\n` },
+        [
+          "c.yaml:11:12: unknown tag '!!js/function': a catalogue is plain YAML, whose only tags are !!str, !!int, !!float, !!bool, !!null, !!map, !!seq",
+        ],
+      ],
+      [
+        'CloudFormation and YAML 1.1 tags, on values and on collections',
+        {
+          'c.yaml': `${HEADER}controls:\n  - id: !Ref ControlId\n    title: !!binary aGk=\n    params: !GetAtt\n      a: b\n`,
+        },
+        [
+          "c.yaml:10:9: unknown tag '!Ref'",
+          "c.yaml:11:12: unknown tag '!!binary'",
+          "c.yaml:12:13: unknown tag '!GetAtt'",
+        ],
+      ],
+      [
+        'a core tag on a value it does not fit',
+        { 'c.yaml': HEADER.replace('minimumScore: 95', 'minimumScore: !!int high') },
+        ['c.yaml:8:17: the value is not a valid !!int'],
+      ],
+      [
+        'an alias bomb (billion laughs), at the alias that blows up',
+        { 'c.yaml': `${HEADER}${ALIAS_BOMB}` },
+        ['c.yaml:15:10: aliases expand this file by more than 100000 values (an alias bomb?)'],
+      ],
+      [
+        'an alias inside the value it names',
+        { 'c.yaml': `${HEADER}controls: &all\n  - *all\n` },
+        ['c.yaml:10:5: alias *all is inside the value it names'],
+      ],
+      [
+        'an alias with no anchor',
+        { 'c.yaml': `${HEADER}controls: *shared\n` },
+        ['c.yaml:9:11: alias *shared has no anchor &shared before it'],
+      ],
+      [
+        'a list as a key',
+        { 'c.yaml': `${HEADER}? [controls]\n: []\n` },
+        ['c.yaml:9:3: a key must be a plain value, not a mapping or a list'],
+      ],
+      [
+        'Latin-1 bytes, at the first of them',
+        { 'c.yaml': Buffer.from(`${HEADER}controls:\n  - id: KMS.1\n    title: Cl\xe9s KMS\n`, 'latin1') },
+        ['c.yaml:11:14: the file is not UTF-8 text: byte 0xe9 here is not valid UTF-8'],
+      ],
+      [
+        'an invalid byte after a byte-order mark and characters that are valid UTF-8, U+FFFD included',
+        {
+          'c.yaml': Buffer.concat([
+            Buffer.from(`\ufeff${HEADER}controls:\n  - id: KMS.1\n    title: \ufffd € `),
+            Buffer.from([0xc3, 0x28]),
+          ]),
+        },
+        ['c.yaml:11:16: the file is not UTF-8 text: byte 0xc3 here is not valid UTF-8'],
+      ],
+      [
+        'a problem in a file with CRLF line endings, at the same place',
+        { 'c.yaml': `${HEADER}controls:\n${KEY_ROTATION}    severty: error\n`.replace(/\n/g, '\r\n') },
+        ["c.yaml:14:5: unknown key 'severty' in controls[0] (KMS.1) (did you mean 'severity'?)"],
+      ],
+      [
         'several problems at once, in document order',
         {
           'c.yaml': `${HEADER}controls:\n  - id: KMS 1\n    title: t\n    rule: nope\n    severity: error\n`,
@@ -255,5 +381,90 @@ describe('loadCatalogue', () => {
 
   it('rejects a directory without catalogue files', () => {
     expect(() => loadCatalogue(dir)).toThrow(/the directory holds no \.yaml or \.yml files/);
+  });
+
+  describe('files that are not regular files: refused without being opened', () => {
+    const withMkfifo = HAS_MKFIFO ? it : it.skip;
+    const FIFO =
+      'this is a named pipe (FIFO), not a regular file; a catalogue is read from regular files only';
+
+    withMkfifo('a FIFO named *.yaml in a catalogue directory', () => {
+      fifo(path.join(dir, 'b.yaml'));
+      expect(problemsOf({ 'a.yaml': `${HEADER}controls:\n${KEY_ROTATION}` })).toEqual([
+        `b.yaml:1:1: ${FIFO}`,
+      ]);
+    });
+
+    withMkfifo('a symbolic link to a FIFO, and a FIFO given as the catalogue path', () => {
+      fifo(path.join(dir, 'pipe'));
+      fs.symlinkSync(path.join(dir, 'pipe'), path.join(dir, 'link.yaml'));
+      expect(problemsOf({ 'a.yaml': `${HEADER}controls:\n${KEY_ROTATION}` })).toEqual([
+        `link.yaml:1:1: ${FIFO}`,
+      ]);
+      expect(problemsOf({}, path.join(dir, 'pipe'))).toEqual([`pipe:1:1: ${FIFO}`]);
+    });
+
+    it('a directory named *.yaml', () => {
+      fs.mkdirSync(path.join(dir, 'nested.yaml'));
+      expect(problemsOf({ 'a.yaml': HEADER })).toEqual([
+        'nested.yaml:1:1: this is a directory, not a regular file; a catalogue is read from regular files only',
+      ]);
+    });
+
+    (fs.existsSync('/dev/null') ? it : it.skip)('a device (a symbolic link to /dev/null)', () => {
+      fs.symlinkSync('/dev/null', path.join(dir, 'null.yaml'));
+      expect(problemsOf({ 'a.yaml': HEADER })).toEqual([
+        'null.yaml:1:1: this is a device, not a regular file; a catalogue is read from regular files only',
+      ]);
+    });
+  });
+
+  describe('large and unusual files', () => {
+    it('reads a 5 MB file', () => {
+      const description = 'x'.repeat(5 * 1024 * 1024);
+      write({ 'c.yaml': `${HEADER}controls:\n${KEY_ROTATION}    description: ${description}\n` });
+      expect(loadCatalogue(dir).controls[0].description).toHaveLength(description.length);
+    });
+
+    it('refuses a file over 16 MiB without reading it', () => {
+      write({ 'c.yaml': HEADER });
+      fs.truncateSync(path.join(dir, 'c.yaml'), 17 * 1024 * 1024);
+      expect(problemsOf({})).toEqual([
+        'c.yaml:1:1: the file has 17825792 bytes; a catalogue file may have at most 16777216',
+      ]);
+    });
+
+    it('reads a byte-order mark, CRLF line endings and one anchor shared by 150 controls', () => {
+      const controls = Array.from(
+        { length: 150 },
+        (_, i) =>
+          `  - id: CodeBuild.${i + 2}\n    title: t\n    rule: codebuild-internal-registry\n    severity: error\n    params: *registry\n`,
+      );
+      const text = `\ufeff${HEADER}controls:\n  - id: CodeBuild.1\n    title: t\n    rule: codebuild-internal-registry\n    severity: error\n    params: &registry\n      requiredVariables: [NPM_CONFIG_REGISTRY]\n${controls.join('')}`;
+      write({ 'c.yaml': text.replace(/\n/g, '\r\n') });
+      const catalogue = loadCatalogue(dir);
+      expect(catalogue.metadata.name).toBe('Test catalogue');
+      expect(catalogue.controls).toHaveLength(151);
+      expect(catalogue.controls[150].params.requiredVariables).toEqual(['NPM_CONFIG_REGISTRY']);
+    });
+  });
+
+  it('accepts ^(a+)+$, which the rules match in linear time: a 50,000-character name cannot hang them', () => {
+    write({ 'c.yaml': approvalControl("'^(a+)+$'") });
+    const { productionStagePattern } = loadCatalogue(dir).controls[0].params;
+    expect(productionStagePattern).toBe('^(a+)+$');
+    // In a child process with a time limit: a backtracking matcher would block this process for good.
+    const script = `process.stdout.write(String(require('./src/rules/pattern').compilePattern(${JSON.stringify(productionStagePattern)}).test('a'.repeat(50000) + '!')))`;
+    const child = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect({ error: child.error, signal: child.signal, stdout: child.stdout, stderr: child.stderr }).toEqual({
+      error: undefined,
+      signal: null,
+      stdout: 'false',
+      stderr: '',
+    });
   });
 });
