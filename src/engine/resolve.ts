@@ -22,6 +22,7 @@ export type Resolved =
   | { readonly kind: 'unknown'; readonly description: string };
 
 const PSEUDO_PARAMETER = /^AWS::/;
+const NESTED_STACK = 'AWS::CloudFormation::Stack';
 
 /** Custom resources compute their physical id and attributes when they run: deploy-time values. */
 function isCustomResource(resource: CfnResourceJson): boolean {
@@ -47,11 +48,14 @@ interface Export {
 export class TemplateResolver {
   private readonly exports = new Map<string, Export[]>();
   private readonly stacksById = new Map<string, StackTemplate>();
+  /** Nested stacks by their parent's stack id and the logical id of the parent's stack resource. */
+  private readonly nestedStacks = new Map<string, StackTemplate>();
   private readonly memo = new Map<string, unknown>();
 
   constructor(public readonly stacks: readonly StackTemplate[]) {
     for (const stack of stacks) {
       this.stacksById.set(stack.stackId, stack);
+      if (stack.parent) this.nestedStacks.set(nestedKey(stack.parent.stackId, stack.parent.logicalId), stack);
       for (const output of Object.values(stack.template.Outputs ?? {})) {
         const name = prop(prop(output, 'Export'), 'Name');
         if (typeof name === 'string')
@@ -97,7 +101,7 @@ export class TemplateResolver {
       case 'Ref':
         return this.resolveRef(args, stack, depth);
       case 'Fn::GetAtt':
-        return this.resolveGetAtt(args, stack);
+        return this.resolveGetAtt(args, stack, depth);
       case 'Fn::ImportValue':
         return this.resolveImport(args, stack, depth);
       case 'Fn::FindInMap':
@@ -204,7 +208,7 @@ export class TemplateResolver {
     return { kind: 'unknown', description: `parameter ${name}` };
   }
 
-  private resolveGetAtt(args: unknown, stack: StackTemplate): Resolved {
+  private resolveGetAtt(args: unknown, stack: StackTemplate, depth: number): Resolved {
     const [logicalId, attribute] = getAttParts(args);
     const found = typeof logicalId === 'string' ? this.findResource(logicalId, stack) : undefined;
     const resource = found?.resource;
@@ -218,14 +222,37 @@ export class TemplateResolver {
     if (isCustomResource(resource)) {
       return { kind: 'unknown', description: `attribute ${attribute} of custom resource ${logicalId}` };
     }
+    if (resource.Type === NESTED_STACK && attribute.startsWith('Outputs.')) {
+      return this.resolveNestedOutput(
+        found.stack,
+        logicalId as string,
+        attribute.slice('Outputs.'.length),
+        depth,
+      );
+    }
     return { kind: 'resource', logicalId: logicalId as string, ...found, attribute };
+  }
+
+  /** A nested stack's output, read in the nested template when it is among those checked. */
+  private resolveNestedOutput(
+    parent: StackTemplate,
+    logicalId: string,
+    output: string,
+    depth: number,
+  ): Resolved {
+    const nested = this.nestedStacks.get(nestedKey(parent.stackId, logicalId));
+    const value = nested?.template.Outputs?.[output]?.Value;
+    if (!nested || value === undefined) {
+      return { kind: 'unknown', description: `output ${output} of nested stack ${logicalId}` };
+    }
+    return this.resolve(value, nested, depth + 1);
   }
 
   /**
    * A resource of the stack by logical id. In a tree rendered before synthesis prepares it
-   * (`validateScope`), a nested stack still refers to its parent's resources directly, not through
-   * parameters; such a reference is looked up in the parents (in a synthesized template it would
-   * not deploy at all).
+   * (`validateScope`), a nested stack and its parent still refer to each other's resources
+   * directly, not through parameters and outputs; such a reference is looked up in the parents,
+   * then in the nested stacks (in a synthesized template it would not deploy at all).
    */
   private findResource(
     logicalId: string,
@@ -235,6 +262,18 @@ export class TemplateResolver {
       const resource = current.template.Resources?.[logicalId];
       if (resource) return { resource, stack: current };
       current = current.parent && this.stacksById.get(current.parent.stackId);
+    }
+    return this.findInNestedStacks(logicalId, stack);
+  }
+
+  private findInNestedStacks(
+    logicalId: string,
+    stack: StackTemplate,
+  ): { resource: CfnResourceJson; stack: StackTemplate } | undefined {
+    for (const nested of this.stacks.filter((s) => s.parent?.stackId === stack.stackId)) {
+      const resource = nested.template.Resources?.[logicalId];
+      const found = resource ? { resource, stack: nested } : this.findInNestedStacks(logicalId, nested);
+      if (found) return found;
     }
     return undefined;
   }
@@ -307,6 +346,10 @@ export class TemplateResolver {
     const resolved = this.resolve(value, stack, depth);
     return resolved.kind === 'structure' && Array.isArray(resolved.value) ? resolved.value : undefined;
   }
+}
+
+function nestedKey(parentStackId: string, logicalId: string): string {
+  return `${parentStackId}\u0000${logicalId}`;
 }
 
 function getAttParts(args: unknown): [unknown, unknown] {

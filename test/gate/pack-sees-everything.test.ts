@@ -78,6 +78,9 @@ describe('nested stacks', () => {
     new s3.CfnBucket(deeper, 'DeepBare');
     // A reference into the parent becomes a parameter of the nested stack: the engine follows it.
     new s3.Bucket(nested, 'Encrypted', { encryptionKey: key, encryption: s3.BucketEncryption.KMS });
+    // And the other way: the parent's bucket uses a key inside a nested stack (an output of it).
+    const nestedKey = new kms.Key(nested, 'NestedKey', { enableKeyRotation: true });
+    new s3.Bucket(parent, 'UsesNestedKey', { encryptionKey: nestedKey, encryption: s3.BucketEncryption.KMS });
   };
 
   it('judges the resources of nested stacks at any depth, and fails synthesis', () => {
@@ -101,6 +104,16 @@ describe('nested stacks', () => {
     });
   });
 
+  it('follows a nested stack output to the resource inside it', () => {
+    const app = newApp();
+    const parent = new Stack(app, 'Parent', { env: ENV });
+    const nested = new NestedStack(parent, 'Keys');
+    const key = new kms.Key(nested, 'Key', { enableKeyRotation: true });
+    new s3.Bucket(parent, 'Data', { encryptionKey: key, encryption: s3.BucketEncryption.KMS });
+    const { pack } = synthesize(app);
+    expect(of(pack.evaluations, 'Parent', 'Data', 'Encryption.1')).toMatchObject({ status: 'compliant' });
+  });
+
   it('does not report the opened nested stack resources as unverifiable', () => {
     const app = newApp();
     build(app);
@@ -113,7 +126,10 @@ describe('nested stacks', () => {
     build(app);
     const { pack } = synthesize(app);
     expect(verdicts(judgedByValidateScope(build))).toEqual(verdicts(pack.evaluations));
-    expect(pack.evaluations).toHaveLength(10);
+    expect(of(pack.evaluations, 'Parent', 'UsesNestedKey', 'Encryption.1')).toMatchObject({
+      status: 'compliant',
+    });
+    expect(pack.evaluations).toHaveLength(14);
   });
 });
 
