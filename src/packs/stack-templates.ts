@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { IPolicyValidationContext, NestedStack, Stack, Token } from 'aws-cdk-lib';
+import { IPolicyValidationContext, NestedStack, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { CiaRating } from '../catalogue/rating';
 import { CfnTemplate, NestedStackLink, StackTemplate } from '../engine/template';
+import { environmentOf } from '../remediations/rendered';
 import { ratingOf } from './rating';
 
 /**
@@ -76,17 +77,6 @@ function stackTemplate(
     ...environmentOf(stack),
     ...(stack && NestedStack.isNestedStack(stack) ? { parent: linkToParent(stack) } : {}),
   };
-}
-
-/** Account and region when the stack (or, for a nested stack, the top-level stack it deploys with) names them. */
-function environmentOf(stack: Stack | undefined): { account?: string; region?: string } {
-  let deploying = stack;
-  while (deploying && NestedStack.isNestedStack(deploying) && deploying.nestedStackParent) {
-    deploying = deploying.nestedStackParent;
-  }
-  if (!deploying) return {};
-  const known = (value: string) => (Token.isUnresolved(value) ? undefined : value);
-  return { account: known(deploying.account), region: known(deploying.region) };
 }
 
 function linkToParent(stack: NestedStack): NestedStackLink | undefined {

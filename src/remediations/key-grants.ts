@@ -14,6 +14,7 @@ import { IConstruct } from 'constructs';
 import { isDeepStrictEqual } from 'node:util';
 import { isPlainObject } from '../engine/intrinsics';
 import { describe } from '../engine/resolve';
+import { matchesWildcard } from '../rules/pattern';
 import { allOf, KeyFixScope, KeyPlan, KeyStep } from './key-properties';
 import { constructsOf } from './rendered';
 import { roleInStack } from './roles';
@@ -137,21 +138,12 @@ function refersTo(value: unknown, logicalId: string): boolean {
   return Object.values(value).some((child) => refersTo(child, logicalId));
 }
 
-/** IAM action matching: `*` and `?` wildcards, case-insensitive. */
-function actionMatches(pattern: string, action: string): boolean {
-  const regex = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${regex}$`, 'i').test(action);
-}
-
 /** What an Allow statement on the resource means its principals need on the key. */
 function keyActionsFor(statement: Statement, logicalId: string, uses: readonly KeyUse[]): string[] {
   if (statement.Effect !== 'Allow' || !refersTo(statement.Resource, logicalId)) return [];
   const granted = listOf(statement.Action).filter((action): action is string => typeof action === 'string');
   const needed = uses.filter((use) =>
-    use.actions.some((action) => granted.some((pattern) => actionMatches(pattern, action))),
+    use.actions.some((action) => granted.some((wildcard) => matchesWildcard(wildcard, action))),
   );
   return unique(needed.flatMap((use) => use.keyActions));
 }

@@ -1,4 +1,4 @@
-import { CfnResource, Stack, Stage } from 'aws-cdk-lib';
+import { CfnResource, NestedStack, Stack, Stage, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { isDeepStrictEqual } from 'node:util';
 import { STRICTEST_RATING } from '../catalogue/rating';
@@ -44,6 +44,8 @@ export function renderStack(stack: Stack, include: (resource: CfnResource) => bo
     template: { Resources: resources },
     rating: STRICTEST_RATING,
     ratingSource: 'props',
+    // Judged in the stack's account and region, as the pack judges it.
+    ...environmentOf(stack),
   };
 }
 
@@ -78,4 +80,15 @@ export function constructsOf(stack: Stack): IConstruct[] {
   };
   visit(stack);
   return found;
+}
+
+/** Account and region when the stack (or, for a nested stack, the top-level stack it deploys with) names them. */
+export function environmentOf(stack: Stack | undefined): { account?: string; region?: string } {
+  let deploying = stack;
+  while (deploying && NestedStack.isNestedStack(deploying) && deploying.nestedStackParent) {
+    deploying = deploying.nestedStackParent;
+  }
+  if (!deploying) return {};
+  const known = (value: string) => (Token.isUnresolved(value) ? undefined : value);
+  return { account: known(deploying.account), region: known(deploying.region) };
 }

@@ -57,8 +57,23 @@ function reasonFor(error: unknown): string {
   return fragment ? `${error.error}: \`${fragment}\`` : error.error;
 }
 
+/** Compiled patterns by flags and source: rules ask for the same few patterns once per resource. */
+const compiledPatterns = new Map<string, Pattern>();
+const MAX_CACHED_PATTERNS = 1000;
+
 /** Compiles a pattern for linear-time matching; throws a `PatternError` saying why RE2 refuses it. */
 export function compilePattern(source: string, options: PatternOptions = {}): Pattern {
+  const key = `${options.ignoreCase ? 'i' : ''}:${source}`;
+  let pattern = compiledPatterns.get(key);
+  if (!pattern) {
+    if (compiledPatterns.size >= MAX_CACHED_PATTERNS) compiledPatterns.clear();
+    pattern = compileUncached(source, options);
+    compiledPatterns.set(key, pattern);
+  }
+  return pattern;
+}
+
+function compileUncached(source: string, options: PatternOptions): Pattern {
   let compiled: RE2JS;
   try {
     compiled = RE2JS.compile(source, options.ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
@@ -81,4 +96,33 @@ export function patternProblem(source: string): string | undefined {
     if (e instanceof PatternError) return e.reason;
     throw e;
   }
+}
+
+/** `text` as a pattern that matches exactly it. */
+function literal(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Whether `text` is the `parts` in order with any text (newlines included) between them: a name
+ * rendered with deploy-time parts against a known name. Linear time, whatever the parts hold.
+ */
+export function matchesWithGaps(
+  parts: readonly string[],
+  text: string,
+  options: PatternOptions = {},
+): boolean {
+  return compilePattern(`(?s)^${parts.map(literal).join('.*')}$`, options).test(text);
+}
+
+/**
+ * IAM-style wildcard matching, case-insensitive as IAM action names are: `*` is any text, `?` one
+ * character. Wildcards come from the app's own policies, so they are matched in linear time too.
+ */
+export function matchesWildcard(wildcard: string, text: string): boolean {
+  const source = wildcard
+    .split('*')
+    .map((part) => part.split('?').map(literal).join('.'))
+    .join('.*');
+  return compilePattern(`(?s)^${source}$`, { ignoreCase: true }).test(text);
 }

@@ -1,17 +1,30 @@
 import { App, AspectPriority, Aspects, Aws, aws_s3 as s3, CfnResource, Fn, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { evaluate, Evaluation } from '../../src/engine/evaluate';
 import { BucketAccessLogging, BucketVersioning } from '../../src/remediations/aspects';
 import rule from '../../src/rules/bucket-access-logging';
-import { CfnTemplate } from '../../src/engine/template';
-import { evaluateRule, remediationRecords, synthStack, synthWithAspects, templateWith } from '../helpers';
+import { CfnResourceJson, CfnTemplate, StackTemplate } from '../../src/engine/template';
+import {
+  evaluateRule,
+  remediationRecords,
+  singleRuleCatalogue,
+  stackTemplate,
+  synthStack,
+  synthWithAspects,
+  templateWith,
+} from '../helpers';
 
 const BUCKET = 'AWS::S3::Bucket';
-const NOT_LOGGING =
-  'LoggingConfiguration is not set, so server access is not logged (and no other bucket logs into this one)';
+const NOT_LOGGED = 'LoggingConfiguration is not set, so server access is not logged';
+const NOT_LOGGING = `${NOT_LOGGED} (and no other bucket logs into this one)`;
 const LOGS_INTO_ITSELF =
   'LoggingConfiguration has no DestinationBucketName, so the bucket logs into itself, which is no separate audit trail';
 const IS_ITSELF =
   'LoggingConfiguration DestinationBucketName is the bucket itself, which is no separate audit trail';
+const NOT_EVIDENT = (loggers: string) =>
+  `${NOT_LOGGED}; bucket ${loggers} logs into this one, but nothing shows it is a log bucket: no bucket policy allows logging.s3.amazonaws.com s3:PutObject into it and its AccessControl is not LogDeliveryWrite`;
+const NOT_DEPLOYED_TOGETHER = (when: string, loggers: string) =>
+  `when ${when}: ${NOT_LOGGED}; bucket ${loggers} logs into this one, but no such bucket deploys then together with a bucket policy or ACL that lets S3 deliver its logs`;
 
 /** A bucket that delivers its access logs to `destination`. */
 function loggingTo(destination: unknown, extra: Record<string, unknown> = {}) {
@@ -21,8 +34,54 @@ function loggingTo(destination: unknown, extra: Record<string, unknown> = {}) {
   };
 }
 
+/** A bucket policy on `bucket` that lets S3 server access logging write, as CDK renders it for `serverAccessLogsBucket`. */
+function logDeliveryPolicy(
+  bucket: unknown,
+  statement: Record<string, unknown> = {},
+  resource: Partial<CfnResourceJson> = {},
+): CfnResourceJson {
+  return {
+    Type: 'AWS::S3::BucketPolicy',
+    ...resource,
+    Properties: {
+      Bucket: bucket,
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'logging.s3.amazonaws.com' },
+            Action: 's3:PutObject',
+            Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['Subject', 'Arn'] }, '/*']] },
+            ...statement,
+          },
+        ],
+      },
+    },
+  };
+}
+
+/** The permission that makes Subject evidently a log bucket. */
+const SUBJECT_POLICY = logDeliveryPolicy({ Ref: 'Subject' });
+
 const LOG_BUCKET = { Type: BUCKET, Properties: { BucketName: 'central-logs' } };
 const PARAMETERS = { Parameters: { LogBucketName: { Type: 'String' }, OtherName: { Type: 'String' } } };
+
+/** Evaluations by `<stack>/<logicalId>` of stacks that say their account and region. */
+function evaluateStacks(stacks: readonly StackTemplate[]): Record<string, Evaluation> {
+  const evaluations = evaluate({ catalogue: singleRuleCatalogue(rule), stacks });
+  return Object.fromEntries(evaluations.map((e) => [`${e.stackId}/${e.logicalId}`, e]));
+}
+
+function inEnvironment(
+  stackId: string,
+  template: CfnTemplate,
+  env: { account?: string; region?: string },
+): StackTemplate {
+  return { ...stackTemplate(template, stackId), ...env };
+}
+
+const HERE = { account: '111111111111', region: 'eu-west-1' };
 
 describe('bucket-access-logging', () => {
   describe('a bucket that logs', () => {
@@ -33,12 +92,12 @@ describe('bucket-access-logging', () => {
         { DestinationBucketName: 'central-logs', LogFilePrefix: 'app/' },
       ],
       ['to a Ref of another bucket', { DestinationBucketName: { Ref: 'Log' } }],
+      ['to another bucket as ${Id} in Fn::Sub', { DestinationBucketName: { 'Fn::Sub': '${Log}' } }],
       ['to a computed name', { DestinationBucketName: { 'Fn::Sub': 'logs-${AWS::AccountId}' } }],
       [
         'to a joined name',
         { DestinationBucketName: { 'Fn::Join': ['-', ['logs', { Ref: 'AWS::Region' }]] } },
       ],
-      ['to a name from a parameter', { DestinationBucketName: { Ref: 'LogBucketName' } }],
       [
         'to a name from a custom resource',
         { DestinationBucketName: { 'Fn::GetAtt': ['Names', 'LogBucket'] } },
@@ -53,12 +112,41 @@ describe('bucket-access-logging', () => {
       expect(evaluateRule(rule, template).Subject.status).toBe('compliant');
     });
 
+    it.each<[string, Record<string, unknown>]>([
+      [
+        'a parameter, when its literal text rules out the own name',
+        {
+          BucketName: 'data',
+          LoggingConfiguration: { DestinationBucketName: { 'Fn::Sub': 'logs-${LogBucketName}' } },
+        },
+      ],
+      [
+        'a deploy-time name that cannot be the own name',
+        {
+          BucketName: 'orders',
+          LoggingConfiguration: { DestinationBucketName: { 'Fn::Sub': 'central-logs-${AWS::AccountId}' } },
+        },
+      ],
+      [
+        'a parameter whose default is another name, with a BucketName from another literal prefix',
+        {
+          BucketName: 'data-x',
+          LoggingConfiguration: { DestinationBucketName: { 'Fn::Sub': 'logs-${Defaulted}' } },
+        },
+      ],
+    ])('complies, named: %s', (_name, properties) => {
+      const template = templateWith(BUCKET, properties, {
+        Parameters: { ...PARAMETERS.Parameters, Defaulted: { Type: 'String', Default: 'data-x' } },
+      });
+      expect(evaluateRule(rule, template).Subject.status).toBe('compliant');
+    });
+
     it('complies when it logs to a bucket of another stack through Fn::ImportValue', () => {
       const subject = templateWith(BUCKET, {
         LoggingConfiguration: { DestinationBucketName: { 'Fn::ImportValue': 'x' } },
       });
       const exporter: CfnTemplate = {
-        Resources: { Log: { Type: BUCKET } },
+        Resources: { Log: { Type: BUCKET }, LogPolicy: logDeliveryPolicy({ Ref: 'Log' }) },
         Outputs: { X: { Value: { Ref: 'Log' }, Export: { Name: 'x' } } },
       };
       const { Subject, Log } = evaluateRule(rule, [subject, exporter]);
@@ -68,33 +156,94 @@ describe('bucket-access-logging', () => {
 
   describe('a log bucket that does not log itself', () => {
     it.each<[string, Record<string, unknown> | undefined, CfnTemplate['Resources']]>([
-      ['is the Ref destination of another bucket', undefined, { Source: loggingTo({ Ref: 'Subject' }) }],
       [
-        'is named by BucketName as the destination of another bucket',
+        'is the Ref destination of another bucket, and its policy lets S3 deliver',
+        undefined,
+        { Source: loggingTo({ Ref: 'Subject' }), Policy: SUBJECT_POLICY },
+      ],
+      [
+        'is the ${Id} destination of another bucket',
+        undefined,
+        { Source: loggingTo({ 'Fn::Sub': '${Subject}' }), Policy: SUBJECT_POLICY },
+      ],
+      [
+        'is named by BucketName as the destination of another bucket, and by the policy',
         { BucketName: 'central-logs' },
-        { Source: loggingTo('central-logs') },
+        { Source: loggingTo('central-logs'), Policy: logDeliveryPolicy('central-logs') },
       ],
       [
         'is named by the same parameter as the destination of another bucket',
         { BucketName: { Ref: 'LogBucketName' } },
-        { Source: loggingTo({ Ref: 'LogBucketName' }) },
+        { Source: loggingTo({ Ref: 'LogBucketName' }), Policy: logDeliveryPolicy({ Ref: 'LogBucketName' }) },
       ],
       [
-        'is the destination in one Fn::If branch of another bucket',
+        'is named as Fn::Join by the claim and as Fn::Sub by the policy',
+        { BucketName: { 'Fn::Sub': 'logs-${AWS::AccountId}-${AWS::Region}' } },
+        {
+          Source: loggingTo({
+            'Fn::Join': ['-', ['logs', { Ref: 'AWS::AccountId' }, { Ref: 'AWS::Region' }]],
+          }),
+          Policy: logDeliveryPolicy({ 'Fn::Sub': 'logs-${AWS::AccountId}-${AWS::Region}' }),
+        },
+      ],
+      [
+        'has its own ACL LogDeliveryWrite (CDK without the bucket-policy flag)',
+        {
+          AccessControl: 'LogDeliveryWrite',
+          OwnershipControls: { Rules: [{ ObjectOwnership: 'ObjectWriter' }] },
+        },
+        { Source: loggingTo({ Ref: 'Subject' }) },
+      ],
+      [
+        'has a policy whose actions are a list with s3:*',
         undefined,
-        { Source: loggingTo({ 'Fn::If': ['Central', 'central-logs', { Ref: 'Subject' }] }) },
+        {
+          Source: loggingTo({ Ref: 'Subject' }),
+          Policy: logDeliveryPolicy({ Ref: 'Subject' }, { Action: ['s3:GetObject', 's3:*'] }),
+        },
+      ],
+      [
+        'has a policy whose principal services are a list and action a wildcard',
+        undefined,
+        {
+          Source: loggingTo({ Ref: 'Subject' }),
+          Policy: logDeliveryPolicy(
+            { Ref: 'Subject' },
+            {
+              Principal: { Service: ['delivery.logs.amazonaws.com', 'logging.s3.amazonaws.com'] },
+              Action: 'S3:Put*',
+            },
+          ),
+        },
+      ],
+      [
+        'is claimed in each branch of a Fn::If, by two buckets',
+        undefined,
+        {
+          One: loggingTo({ 'Fn::If': ['Central', { Ref: 'Subject' }, 'elsewhere'] }),
+          Two: loggingTo({ 'Fn::If': ['Central', 'elsewhere', { Ref: 'Subject' }] }),
+          Policy: SUBJECT_POLICY,
+        },
       ],
     ])('complies: %s', (_name, properties, resources) => {
-      const { Subject } = evaluateRule(
-        rule,
-        templateWith(BUCKET, properties, { ...PARAMETERS, Resources: resources }),
-      );
-      expect(Subject.status).toBe('compliant');
+      const template = templateWith(BUCKET, properties, { ...PARAMETERS, Resources: resources });
+      expect(evaluateRule(rule, template).Subject.status).toBe('compliant');
+    });
+
+    it('complies when the claiming bucket and the policy have the same Condition as its own', () => {
+      const template = templateWith(BUCKET, undefined, {
+        Resources: {
+          Source: { ...loggingTo({ Ref: 'Subject' }), Condition: 'Logged' },
+          Policy: { ...SUBJECT_POLICY, Condition: 'Logged' },
+        },
+      });
+      template.Resources!.Subject = { ...template.Resources!.Subject, Condition: 'Logged' };
+      expect(evaluateRule(rule, template).Subject.status).toBe('compliant');
     });
 
     it('complies when a bucket in another template imports it as its destination', () => {
       const logStack: CfnTemplate = {
-        ...templateWith(BUCKET, undefined),
+        ...templateWith(BUCKET, undefined, { Resources: { Policy: SUBJECT_POLICY } }),
         Outputs: { LogRef: { Value: { Ref: 'Subject' }, Export: { Name: 'log-bucket' } } },
       };
       const appStack: CfnTemplate = { Resources: { Source: loggingTo({ 'Fn::ImportValue': 'log-bucket' }) } };
@@ -102,10 +251,407 @@ describe('bucket-access-logging', () => {
       expect([Subject.status, Source.status]).toEqual(['compliant', 'compliant']);
     });
 
-    it('complies when a bucket in another template names it by BucketName', () => {
-      const logStack = templateWith(BUCKET, { BucketName: 'central-logs' });
+    it('complies when a bucket in another template of the same account and region names it by BucketName', () => {
+      const logStack = templateWith(
+        BUCKET,
+        { BucketName: 'central-logs' },
+        { Resources: { Policy: logDeliveryPolicy('central-logs') } },
+      );
       const appStack: CfnTemplate = { Resources: { Source: loggingTo('central-logs') } };
-      expect(evaluateRule(rule, [appStack, logStack]).Subject.status).toBe('compliant');
+      const found = evaluateStacks([
+        inEnvironment('App', appStack, HERE),
+        inEnvironment('Logs', logStack, HERE),
+      ]);
+      expect(found['Logs/Subject'].status).toBe('compliant');
+    });
+  });
+
+  /** Each of these made a bucket an exempt log bucket before evidence had to deploy with it. */
+  describe('only evidence that deploys makes a log bucket', () => {
+    it.each<[string, Record<string, unknown> | undefined, CfnTemplate['Resources'], string]>([
+      [
+        'another bucket logs into it, but no policy or ACL lets S3 deliver',
+        undefined,
+        { Source: loggingTo({ Ref: 'Subject' }) },
+        NOT_EVIDENT('Source'),
+      ],
+      [
+        'another bucket names it by BucketName, but no policy or ACL lets S3 deliver',
+        { BucketName: 'central-logs' },
+        { Source: loggingTo('central-logs') },
+        NOT_EVIDENT('Source'),
+      ],
+      [
+        'the policy is on another bucket',
+        undefined,
+        {
+          Source: loggingTo({ Ref: 'Subject' }),
+          Other: { Type: BUCKET },
+          Policy: logDeliveryPolicy({ Ref: 'Other' }),
+        },
+        NOT_EVIDENT('Source'),
+      ],
+      [
+        'the policy denies',
+        undefined,
+        {
+          Source: loggingTo({ Ref: 'Subject' }),
+          Policy: logDeliveryPolicy({ Ref: 'Subject' }, { Effect: 'Deny' }),
+        },
+        NOT_EVIDENT('Source'),
+      ],
+      [
+        'the policy allows another service',
+        undefined,
+        {
+          Source: loggingTo({ Ref: 'Subject' }),
+          Policy: logDeliveryPolicy(
+            { Ref: 'Subject' },
+            { Principal: { Service: 'delivery.logs.amazonaws.com' } },
+          ),
+        },
+        NOT_EVIDENT('Source'),
+      ],
+      [
+        'the policy allows only s3:GetObject',
+        undefined,
+        {
+          Source: loggingTo({ Ref: 'Subject' }),
+          Policy: logDeliveryPolicy({ Ref: 'Subject' }, { Action: 's3:GetObject' }),
+        },
+        NOT_EVIDENT('Source'),
+      ],
+      [
+        'its ACL is LogDeliveryWrite but ACLs are disabled (BucketOwnerEnforced)',
+        {
+          AccessControl: 'LogDeliveryWrite',
+          OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        },
+        { Source: loggingTo({ Ref: 'Subject' }) },
+        NOT_EVIDENT('Source'),
+      ],
+      [
+        'the claiming bucket has a Condition',
+        undefined,
+        { Source: { ...loggingTo({ Ref: 'Subject' }), Condition: 'Central' }, Policy: SUBJECT_POLICY },
+        NOT_DEPLOYED_TOGETHER('condition Central is false', 'Source'),
+      ],
+      [
+        'the claim is one Fn::If branch of another bucket',
+        undefined,
+        {
+          Source: loggingTo({ 'Fn::If': ['Central', 'central-logs', { Ref: 'Subject' }] }),
+          Policy: SUBJECT_POLICY,
+        },
+        NOT_DEPLOYED_TOGETHER('condition Central is true', 'Source'),
+      ],
+      [
+        'the claim is an Fn::If branch of a bucket whose Condition differs',
+        undefined,
+        {
+          Source: {
+            ...loggingTo({ 'Fn::If': ['Central', { Ref: 'Subject' }, 'central-logs'] }),
+            Condition: 'Prod',
+          },
+          Policy: SUBJECT_POLICY,
+        },
+        NOT_DEPLOYED_TOGETHER('condition Prod is false', 'Source'),
+      ],
+      [
+        'the policy has a Condition',
+        undefined,
+        {
+          Source: loggingTo({ Ref: 'Subject' }),
+          Policy: logDeliveryPolicy({ Ref: 'Subject' }, {}, { Condition: 'Grant' }),
+        },
+        NOT_DEPLOYED_TOGETHER('condition Grant is false', 'Source'),
+      ],
+      [
+        'the policy statement is one Fn::If branch',
+        undefined,
+        {
+          Source: loggingTo({ Ref: 'Subject' }),
+          Policy: logDeliveryPolicy({ Ref: 'Subject' }, { Effect: { 'Fn::If': ['Grant', 'Allow', 'Deny'] } }),
+        },
+        NOT_DEPLOYED_TOGETHER('condition Grant is false', 'Source'),
+      ],
+      [
+        'claim and policy deploy under opposite outcomes of one condition',
+        undefined,
+        {
+          Source: { ...loggingTo({ Ref: 'Subject' }), Condition: 'Central' },
+          Policy: {
+            ...logDeliveryPolicy({ Ref: 'Subject' }),
+            Properties: {
+              ...logDeliveryPolicy({ Ref: 'Subject' }).Properties,
+              Bucket: { 'Fn::If': ['Central', 'elsewhere', { Ref: 'Subject' }] },
+            },
+          },
+        },
+        `${NOT_LOGGED}; bucket Source logs into this one, but never together with a bucket policy or ACL that lets S3 deliver its logs`,
+      ],
+    ])('non-compliant: %s', (_name, properties, resources, reason) => {
+      const { Subject } = evaluateRule(rule, templateWith(BUCKET, properties, { Resources: resources }));
+      expect(Subject).toMatchObject({ status: 'non-compliant', property: 'LoggingConfiguration', reason });
+    });
+
+    it('names the failing outcome after the conditions of the bucket itself', () => {
+      const template = templateWith(BUCKET, undefined, {
+        Resources: {
+          Source: { ...loggingTo({ Ref: 'Subject' }), Condition: 'Central' },
+          Policy: SUBJECT_POLICY,
+        },
+      });
+      template.Resources!.Subject = { ...template.Resources!.Subject, Condition: 'Prod' };
+      expect(evaluateRule(rule, template).Subject.reason).toBe(
+        `when condition Prod is true: ${NOT_DEPLOYED_TOGETHER('condition Central is false', 'Source')}`,
+      );
+    });
+
+    it('tells the conditions of another stack apart by its id', () => {
+      const logStack = templateWith(
+        BUCKET,
+        { BucketName: 'central-logs' },
+        { Resources: { Policy: logDeliveryPolicy('central-logs') } },
+      );
+      logStack.Resources!.Subject = { ...logStack.Resources!.Subject, Condition: 'Central' };
+      const appStack: CfnTemplate = {
+        Resources: { Source: { ...loggingTo('central-logs'), Condition: 'Central' } },
+      };
+      const found = evaluateStacks([
+        inEnvironment('App', appStack, HERE),
+        inEnvironment('Logs', logStack, HERE),
+      ]);
+      expect(found['Logs/Subject']).toMatchObject({
+        status: 'non-compliant',
+        reason: `when condition Central is true: ${NOT_DEPLOYED_TOGETHER('condition Central (stack App) is false', 'Source')}`,
+      });
+    });
+  });
+
+  describe('a nested stack deploys only when the Condition of its stack resource holds', () => {
+    const parentWith = (resources: CfnTemplate['Resources']): CfnTemplate => ({
+      Resources: {
+        ...resources,
+        Child: { Type: 'AWS::CloudFormation::Stack', Condition: 'WithChild', Properties: {} },
+      },
+    });
+    const nested = (template: CfnTemplate) => ({
+      ...stackTemplate(template, 'Child'),
+      parent: { stackId: 'Parent', logicalId: 'Child' },
+    });
+
+    it('non-compliant: the claim comes from a conditional nested stack', () => {
+      const parent = parentWith(
+        templateWith(
+          BUCKET,
+          { BucketName: 'central-logs' },
+          { Resources: { Policy: logDeliveryPolicy('central-logs') } },
+        ).Resources,
+      );
+      const found = evaluateStacks([
+        stackTemplate(parent, 'Parent'),
+        nested({ Resources: { Source: loggingTo('central-logs') } }),
+      ]);
+      expect(found['Parent/Subject']).toMatchObject({
+        status: 'non-compliant',
+        reason: NOT_DEPLOYED_TOGETHER('condition WithChild is false', 'Source'),
+      });
+    });
+
+    it('complies: log bucket, claim and policy all in the one conditional nested stack', () => {
+      const child = templateWith(BUCKET, undefined, {
+        Resources: { Source: loggingTo({ Ref: 'Subject' }), Policy: SUBJECT_POLICY },
+      });
+      const found = evaluateStacks([stackTemplate(parentWith({}), 'Parent'), nested(child)]);
+      expect(found['Child/Subject'].status).toBe('compliant');
+    });
+  });
+
+  describe('only claims from the same account and region count', () => {
+    const logStack = templateWith(
+      BUCKET,
+      { BucketName: 'central-logs' },
+      { Resources: { Policy: logDeliveryPolicy('central-logs') } },
+    );
+    const appStack: CfnTemplate = { Resources: { Source: loggingTo('central-logs') } };
+
+    it.each([
+      ['another region', { ...HERE, region: 'us-east-1' }, 'region us-east-1'],
+      ['another account', { ...HERE, account: '222222222222' }, 'account 222222222222'],
+    ])('non-compliant: a claim from a stack in %s', (_name, env, where) => {
+      const found = evaluateStacks([
+        inEnvironment('App', appStack, env),
+        inEnvironment('Logs', logStack, HERE),
+      ]);
+      expect(found['Logs/Subject']).toMatchObject({
+        status: 'non-compliant',
+        property: 'LoggingConfiguration',
+      });
+      expect(found['Logs/Subject'].reason).toBe(
+        `${NOT_LOGGED} (bucket Source logs into this one, but S3 delivers access logs only within one account and region: stack App deploys to ${where === 'region us-east-1' ? 'account 111111111111, region us-east-1' : 'account 222222222222, region eu-west-1'}, not account 111111111111, region eu-west-1 like stack Logs)`,
+      );
+    });
+
+    it('unverifiable: a claim from an environment-agnostic stack, saying what could not be decided', () => {
+      const found = evaluateStacks([
+        inEnvironment('App', appStack, {}),
+        inEnvironment('Logs', logStack, HERE),
+      ]);
+      expect(found['Logs/Subject']).toMatchObject({
+        status: 'unverifiable',
+        reason: `${NOT_LOGGED}; bucket Source logs into this one, but S3 delivers access logs only within one account and region and stack App (account (environment-agnostic), region (environment-agnostic)) and stack Logs (account 111111111111, region eu-west-1) may deploy to different accounts or regions`,
+      });
+    });
+
+    it('unverifiable: the policy in an environment-agnostic stack', () => {
+      const subjectStack = templateWith(
+        BUCKET,
+        { BucketName: 'central-logs' },
+        { Resources: { Source: loggingTo('central-logs') } },
+      );
+      const policyStack: CfnTemplate = { Resources: { Policy: logDeliveryPolicy('central-logs') } };
+      const found = evaluateStacks([
+        inEnvironment('Logs', subjectStack, HERE),
+        inEnvironment('Policies', policyStack, {}),
+      ]);
+      expect(found['Logs/Subject'].status).toBe('unverifiable');
+    });
+
+    it('a claim from the same account and region still counts when another region also claims', () => {
+      const found = evaluateStacks([
+        inEnvironment('Far', appStack, { ...HERE, region: 'us-east-1' }),
+        inEnvironment('Near', appStack, HERE),
+        inEnvironment('Logs', logStack, HERE),
+      ]);
+      expect(found['Logs/Subject'].status).toBe('compliant');
+    });
+  });
+
+  describe('self-logging, however the name is spelt', () => {
+    const SUB = { 'Fn::Sub': 'data-${AWS::AccountId}-${AWS::Region}' };
+    const JOIN = { 'Fn::Join': ['-', ['data', { Ref: 'AWS::AccountId' }, { Ref: 'AWS::Region' }]] };
+    const withDefaults = {
+      Parameters: {
+        Destination: { Type: 'String', Default: 'data' },
+        OwnName: { Type: 'String', Default: 'data' },
+        NoDefault: { Type: 'String' },
+      },
+    };
+
+    it.each<[string, Record<string, unknown>, StackTemplate['account']]>([
+      [
+        'BucketName as Fn::Sub, destination as Fn::Join (environment-agnostic)',
+        { BucketName: SUB, LoggingConfiguration: { DestinationBucketName: JOIN } },
+        undefined,
+      ],
+      [
+        'BucketName as Fn::Join, destination as Fn::Sub (environment known)',
+        { BucketName: JOIN, LoggingConfiguration: { DestinationBucketName: SUB } },
+        HERE.account,
+      ],
+      [
+        'BucketName as Fn::Sub, destination the literal name (environment known)',
+        { BucketName: SUB, LoggingConfiguration: { DestinationBucketName: 'data-111111111111-eu-west-1' } },
+        HERE.account,
+      ],
+      [
+        'destination ${Subject} in Fn::Sub',
+        { LoggingConfiguration: { DestinationBucketName: { 'Fn::Sub': '${Subject}' } } },
+        undefined,
+      ],
+      [
+        'destination Fn::Join of a Ref to itself',
+        { LoggingConfiguration: { DestinationBucketName: { 'Fn::Join': ['', [{ Ref: 'Subject' }]] } } },
+        undefined,
+      ],
+    ])('non-compliant: %s', (_name, properties, account) => {
+      const stack = inEnvironment('Stack', templateWith(BUCKET, properties), account ? HERE : {});
+      expect(evaluateStacks([stack])['Stack/Subject']).toMatchObject({
+        status: 'non-compliant',
+        reason: IS_ITSELF,
+      });
+    });
+
+    it.each<[string, Record<string, unknown>, string]>([
+      [
+        'a parameter destination whose default is its BucketName',
+        { BucketName: 'data', LoggingConfiguration: { DestinationBucketName: { Ref: 'Destination' } } },
+        "LoggingConfiguration DestinationBucketName is ${Destination} and the bucket's BucketName data: with the parameters' defaults both are data",
+      ],
+      [
+        'a literal destination that is the default of the parameter naming it',
+        { BucketName: { Ref: 'OwnName' }, LoggingConfiguration: { DestinationBucketName: 'data' } },
+        "LoggingConfiguration DestinationBucketName is data and the bucket's BucketName ${OwnName}: with the parameters' defaults both are data",
+      ],
+      [
+        'two parameters with the same default',
+        {
+          BucketName: { Ref: 'OwnName' },
+          LoggingConfiguration: { DestinationBucketName: { 'Fn::Sub': '${Destination}' } },
+        },
+        "with the parameters' defaults both are data, so unless the deployer passes other values the bucket logs into itself, which is no separate audit trail",
+      ],
+    ])('non-compliant by default: %s', (_name, properties, reason) => {
+      const { Subject } = evaluateRule(rule, templateWith(BUCKET, properties, withDefaults));
+      expect(Subject).toMatchObject({ status: 'non-compliant', property: 'LoggingConfiguration' });
+      expect(Subject.reason).toContain(reason);
+    });
+
+    it.each<[string, Record<string, unknown>, string]>([
+      [
+        'a parameter without default, which may be set to the own name',
+        { BucketName: 'data', LoggingConfiguration: { DestinationBucketName: { Ref: 'NoDefault' } } },
+        "LoggingConfiguration DestinationBucketName is ${NoDefault}, which depends on parameter NoDefault, chosen at deploy time, and may be the bucket's own name (BucketName data), so the bucket may log into itself",
+      ],
+      [
+        'a parameter without default, on a bucket whose name CloudFormation generates',
+        { LoggingConfiguration: { DestinationBucketName: { Ref: 'NoDefault' } } },
+        "LoggingConfiguration DestinationBucketName is ${NoDefault}, which depends on parameter NoDefault, chosen at deploy time, and may be the bucket's own name (the name CloudFormation generates for it), so the bucket may log into itself",
+      ],
+      [
+        'a parameter whose default is another bucket (the deployer may pass the own name)',
+        { BucketName: 'orders', LoggingConfiguration: { DestinationBucketName: { Ref: 'Destination' } } },
+        'which depends on parameter Destination, chosen at deploy time, and may be the bucket',
+      ],
+      [
+        'a deploy-time destination that may render the own name',
+        {
+          BucketName: 'logs-111111111111',
+          LoggingConfiguration: { DestinationBucketName: { 'Fn::Sub': 'logs-${AWS::AccountId}' } },
+        },
+        "LoggingConfiguration DestinationBucketName is logs-${AWS::AccountId}, which depends on values only known at deploy time and may be the bucket's own name (BucketName logs-111111111111)",
+      ],
+      [
+        'an own name from a parameter, and an import as destination',
+        {
+          BucketName: { Ref: 'NoDefault' },
+          LoggingConfiguration: { DestinationBucketName: { 'Fn::ImportValue': 'x' } },
+        },
+        'which depends on values only known at deploy time and may be the bucket',
+      ],
+    ])('unverifiable: %s', (_name, properties, reason) => {
+      const { Subject } = evaluateRule(rule, templateWith(BUCKET, properties, withDefaults));
+      expect(Subject).toMatchObject({ status: 'unverifiable', property: 'LoggingConfiguration' });
+      expect(Subject.reason).toContain(reason);
+    });
+
+    it('a nested stack destination is what the parent passes: its own name passed is self-logging', () => {
+      const parent: CfnTemplate = {
+        Resources: {
+          Child: { Type: 'AWS::CloudFormation::Stack', Properties: { Parameters: { Destination: 'data' } } },
+        },
+      };
+      const child = templateWith(
+        BUCKET,
+        { BucketName: 'data', LoggingConfiguration: { DestinationBucketName: { Ref: 'Destination' } } },
+        { Parameters: { Destination: { Type: 'String' } } },
+      );
+      const found = evaluateStacks([
+        stackTemplate(parent, 'Parent'),
+        { ...stackTemplate(child, 'Child'), parent: { stackId: 'Parent', logicalId: 'Child' } },
+      ]);
+      expect(found['Child/Subject']).toMatchObject({ status: 'non-compliant', reason: IS_ITSELF });
     });
   });
 
@@ -293,6 +839,44 @@ describe('bucket-access-logging', () => {
   });
 
   describe('with real CDK constructs', () => {
+    it('passes serverAccessLogsBucket with the bucket policy CDK renders (serverAccessLogsUseBucketPolicy)', () => {
+      const app = new App({
+        builtinCloudFormationValidation: false,
+        context: { '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true },
+      });
+      const stack = new Stack(app, 'Stack', { env: HERE });
+      const logs = new s3.Bucket(stack, 'Logs');
+      new s3.Bucket(stack, 'Data', { serverAccessLogsBucket: logs, serverAccessLogsPrefix: 'data/' });
+      const template = app.synth().getStackByName('Stack').template as CfnTemplate;
+      const logsId = Object.keys(template.Resources ?? {}).find(
+        (id) => id.startsWith('Logs') && template.Resources![id].Type === BUCKET,
+      )!;
+      // The evidence is the policy: CDK sets no ACL with this flag.
+      expect(template.Resources![logsId].Properties?.AccessControl).toBeUndefined();
+      const statuses = Object.entries(evaluateRule(rule, template)).map(([id, e]) => [
+        id.replace(/[0-9A-F]{8}$/, ''),
+        e.status,
+      ]);
+      expect(statuses).toEqual([
+        ['Logs', 'compliant'],
+        ['Data', 'compliant'],
+      ]);
+    });
+
+    it('flags a plain bucket that another bucket logs into: without a log-delivery permission it is no log bucket', () => {
+      const template = synthStack((stack) => {
+        const plain = new s3.Bucket(stack, 'Plain');
+        new s3.CfnBucket(stack, 'Data', {
+          loggingConfiguration: { destinationBucketName: plain.bucketName },
+        });
+      });
+      const found = Object.fromEntries(
+        Object.entries(evaluateRule(rule, template)).map(([id, e]) => [id.replace(/[0-9A-F]{8}$/, ''), e]),
+      );
+      expect(found.Data.status).toBe('compliant');
+      expect(found.Plain).toMatchObject({ status: 'non-compliant', reason: NOT_EVIDENT('Data') });
+    });
+
     it('flags a default s3.Bucket, passes one with serverAccessLogsBucket and the log bucket itself', () => {
       const template = synthStack((stack) => {
         new s3.Bucket(stack, 'Plain');
@@ -483,6 +1067,20 @@ describe('bucket-access-logging remediation (BucketAccessLogging)', () => {
       Elsewhere: 'compliant',
       Data: 'compliant',
     });
+  });
+
+  it('sends the logs of a bucket that others log into, but that S3 may not deliver to, to the central bucket', () => {
+    let plain!: s3.CfnBucket;
+    const { template } = synthWithAspects((stack) => {
+      plain = new s3.CfnBucket(stack, 'Plain');
+      new s3.CfnBucket(stack, 'Data', { loggingConfiguration: { destinationBucketName: plain.ref } });
+    }, fix());
+    expect(loggingOf(template, 'Plain')).toEqual({
+      DestinationBucketName: CENTRAL_HERE,
+      LogFilePrefix: 'Stack/Plain/',
+    });
+    expect(loggingOf(template, 'Data')).toEqual({ DestinationBucketName: { Ref: 'Plain' } });
+    expect(statusesById(template)).toEqual({ Plain: 'compliant', Data: 'compliant' });
   });
 
   describe('never makes a log bucket log into itself', () => {

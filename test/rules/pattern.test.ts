@@ -2,7 +2,13 @@ import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { loadCatalogue } from '../../src/catalogue/load';
 import { RULES } from '../../src/rules';
-import { compilePattern, PatternError, patternProblem } from '../../src/rules/pattern';
+import {
+  compilePattern,
+  matchesWildcard,
+  matchesWithGaps,
+  PatternError,
+  patternProblem,
+} from '../../src/rules/pattern';
 
 const ROOT = path.join(__dirname, '..', '..');
 const CODEARTIFACT = '^https://[a-z0-9-]+-[0-9]{12}\\.d\\.codeartifact\\.[a-z0-9-]+\\.amazonaws\\.com/';
@@ -145,5 +151,39 @@ describe('compilePattern', () => {
       stderr: '',
     });
     expect(JSON.parse(child.stdout)).toEqual([false, false, false, false, true]);
+  });
+});
+
+describe('matchesWildcard (IAM actions)', () => {
+  it.each([
+    ['s3:*', 's3:PutObject', true],
+    ['S3:put*', 's3:PutObject', true],
+    ['s3:Put?bject', 's3:PutObject', true],
+    ['s3:Get*', 's3:PutObject', false],
+    ['*', 'kms:Decrypt', true],
+    ['s3:PutObject.', 's3:PutObjectX', false],
+  ])('%s against %s is %s', (wildcard, text, expected) => {
+    expect(matchesWildcard(wildcard, text)).toBe(expected);
+  });
+
+  it('answers at once on a wildcard that would make a backtracking engine hang', () => {
+    expect(matchesWildcard(`${'*?'.repeat(30)}Z`, 'kms:GenerateDataKeyWithoutPlaintext'.repeat(20))).toBe(
+      false,
+    );
+  });
+});
+
+describe('matchesWithGaps (names with deploy-time parts)', () => {
+  it.each([
+    [['logs-', ''], 'logs-123', true],
+    [['logs-', '-eu'], 'logs-1-eu', true],
+    [['logs-', '-eu'], 'data-1-eu', false],
+    [['a.b'], 'aXb', false],
+  ])('%j against %s is %s', (parts, text, expected) => {
+    expect(matchesWithGaps(parts, text)).toBe(expected);
+  });
+
+  it('answers at once on many parts against a long name', () => {
+    expect(matchesWithGaps(Array(40).fill('a'), `${'a'.repeat(60)}b`)).toBe(false);
   });
 });
