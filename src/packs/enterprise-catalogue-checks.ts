@@ -19,7 +19,7 @@ import { StackTemplate } from '../engine/template';
 import { ConstructIndex } from './construct-index';
 import { renderedStackTemplates, synthesizedStackTemplates } from './stack-templates';
 import { findAcknowledgement, isQualifiedFor } from './acknowledgements';
-import { describeEvaluation, suggestedFix } from './messages';
+import { describeEvaluation, MISSED_BY_REMEDIATIONS, suggestedFix } from './messages';
 import { remediationRecordOf, stacksReachedByRemediations } from '../remediations/records';
 import { EnterpriseCatalogueRemediations } from './enterprise-catalogue-remediations';
 import { PACKAGE_VERSION } from './version';
@@ -60,7 +60,6 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
   private reported: PolicyViolation[] = [];
   /** The last validation's evaluations by the construct they are reported against. */
   private evaluationsBySubject = new Map<IConstruct, Evaluation[]>();
-  private stacksMissedByRemediations = new Set<string>();
 
   constructor(props?: EnterpriseCatalogueChecksProps);
   constructor(scope: IConstruct, props?: EnterpriseCatalogueChecksProps);
@@ -110,6 +109,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
 
   private check(root: IConstruct, stacks: StackTemplate[]): PolicyValidationPluginReport {
     const tree = new ConstructIndex(root);
+    const missed = stacksMissedByRemediations(root, tree.stacks());
     this.lastEvaluations = evaluate({
       catalogue: this.catalogue,
       stacks,
@@ -118,8 +118,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
         const element = tree.elementOf(subject);
         return element ? remediationRecordOf(element, subject.findingId) : undefined;
       },
-    });
-    this.stacksMissedByRemediations = stacksMissedByRemediations(root, tree.stacks());
+    }).map((evaluation) => withTreeFacts(evaluation, tree, missed));
     this.reported = [];
     this.evaluationsBySubject = new Map();
     for (const evaluation of this.lastEvaluations) {
@@ -146,9 +145,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
       if (!reportToCdk) continue;
       this.reported.push({
         ruleName: evaluation.findingId,
-        description: describeEvaluation(evaluation, this.controlOf(evaluation), this.verboseMessages, {
-          missedByRemediations: this.stacksMissedByRemediations.has(evaluation.stackId),
-        }),
+        description: describeEvaluation(evaluation, this.controlOf(evaluation), this.verboseMessages),
         fix: suggestedFix(evaluation, this.controlOf(evaluation), this.name),
         severity: this.severityOf(evaluation),
         ruleMetadata: {
@@ -178,6 +175,23 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
     if (this.reportOnly || evaluation.severity === 'warning') return 'warning';
     return evaluation.suppressible ? 'error' : 'fatal';
   }
+}
+
+/**
+ * What the tree knows and the template may not: the construct path (CDK writes `aws:cdk:path` only
+ * when the CLI asks for it), and, for a finding in a stack the App's remediations never reached, why.
+ */
+function withTreeFacts(
+  evaluation: Evaluation,
+  tree: ConstructIndex,
+  missed: ReadonlySet<string>,
+): Evaluation {
+  const constructPath = evaluation.constructPath ?? tree.elementOf(evaluation)?.node.path;
+  const reason =
+    isFinding(evaluation) && missed.has(evaluation.stackId)
+      ? `${evaluation.reason}; ${MISSED_BY_REMEDIATIONS}`
+      : evaluation.reason;
+  return { ...evaluation, constructPath, reason };
 }
 
 /**

@@ -3,20 +3,13 @@ import { formatRating } from '../catalogue/rating';
 import { Evaluation } from '../engine/evaluate';
 import { findRule } from '../rules';
 
+/** Why a fix did not reach a pipeline Stage's stack, and what to do. */
+export const MISSED_BY_REMEDIATIONS =
+  "EnterpriseCatalogueRemediations was added to the App but never reached this stack (CDK Pipelines synthesizes a Stage when it is added, before the App's Aspects run): apply it to the Stage before pipeline.addStage(stage), with EnterpriseCatalogueRemediations.applyTo(stage, props)";
+
 /** `[Enterprise-KMS.1] KMS keys rotate: EnableKeyRotation is not set (it defaults to false).` */
-export function describeEvaluation(
-  evaluation: Evaluation,
-  control: Control,
-  verbose: boolean,
-  context: { missedByRemediations?: boolean } = {},
-): string {
+export function describeEvaluation(evaluation: Evaluation, control: Control, verbose: boolean): string {
   const parts = [`[${evaluation.findingId}] ${control.title}: ${whatIsWrong(evaluation)}.`];
-  if (context.missedByRemediations) {
-    parts.push(
-      `EnterpriseCatalogueRemediations was added to the App, but never reached this stack: CDK Pipelines synthesizes a Stage when it is added, before the App's Aspects run. ` +
-        `Apply the remediations to the Stage before pipeline.addStage(stage): EnterpriseCatalogueRemediations.applyTo(stage, props).`,
-    );
-  }
   if (evaluation.refusedWaiver) {
     parts.push(
       `It was acknowledged at ${evaluation.refusedWaiver.acknowledgedAt}, but the catalogue does not allow this control to be waived.`,

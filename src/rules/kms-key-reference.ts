@@ -1,3 +1,4 @@
+import { isPlainObject, prop } from '../engine/intrinsics';
 import { describe, Resolved, TemplateResolver } from '../engine/resolve';
 import { StackTemplate } from '../engine/template';
 import { compliant, nonCompliant, unverifiable, Verdict } from './rule';
@@ -19,12 +20,59 @@ const KMS_KEY_NAME =
   /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:)?(key\/)?([0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$|^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:)?alias\/[\w/-]+$/;
 
 /**
- * `arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/app`: when the alias or key id
- * after the last unknown part is known, the key is known whatever partition, region or account.
+ * `arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/app`, or with only the partition
+ * unknown (`arn:${AWS::Partition}:kms:us-east-1:111111111111:alias/app`, as CDK Pipelines renders for
+ * cross-region replication buckets): when the alias or key id after the last unknown part is known,
+ * the key is known whatever partition, region or account.
  */
 function namesKeyAfterUnknownParts(partialText: string): boolean {
   const afterLastUnknown = partialText.slice(partialText.lastIndexOf('}') + 1);
-  return /^:(alias|key)\/[\w/-]+$/.test(afterLastUnknown);
+  return /^(:kms:[a-z0-9-]+:\d{12})?:(alias|key)\/[\w/-]+$/.test(afterLastUnknown);
+}
+
+/** What `Ref` returns for each key resource, as it ends a key or alias ARN: a key id after `key/`, an alias name. */
+const ARN_FIELD = '(\\$\\{[^}]*\\}|[^:$]*)';
+const ARN_BEFORE_REF: Readonly<Record<string, RegExp>> = {
+  'AWS::KMS::Key': new RegExp(`(^|:)kms:${ARN_FIELD}:${ARN_FIELD}:key/$`),
+  'AWS::KMS::ReplicaKey': new RegExp(`(^|:)kms:${ARN_FIELD}:${ARN_FIELD}:key/$`),
+  'AWS::KMS::Alias': new RegExp(`(^|:)kms:${ARN_FIELD}:${ARN_FIELD}:$`),
+};
+
+/**
+ * A key ARN built as `Fn::Join` (or `Fn::Sub`) of an ARN prefix and a `Ref` to a key or alias of
+ * the templates (`arn:${AWS::Partition}:kms:us-west-2:111111111111:${Alias}`, as CDK Pipelines
+ * renders for cross-region replication buckets): the resource it ends with.
+ */
+function keyResourceEndingArn(
+  value: unknown,
+  stack: StackTemplate,
+  resolver: TemplateResolver,
+): Extract<Resolved, { kind: 'resource' }> | undefined {
+  const parts = arnParts(value);
+  if (!parts) return undefined;
+  const last = resolver.resolve(parts.last, stack);
+  if (last.kind !== 'resource' || last.attribute !== undefined) return undefined;
+  const before = ARN_BEFORE_REF[String(last.resource.Type)];
+  const prefix = resolver.text(parts.before, stack).text;
+  return before?.test(prefix) ? last : undefined;
+}
+
+/** A Join or Sub split into its last part (a `Ref`) and what comes before it. */
+function arnParts(value: unknown): { before: unknown; last: unknown } | undefined {
+  const join = prop(value, 'Fn::Join');
+  if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1]) && join[1].length > 1) {
+    const parts = join[1];
+    return { before: { 'Fn::Join': [join[0], [...parts.slice(0, -1), '']] }, last: parts[parts.length - 1] };
+  }
+  const sub = prop(value, 'Fn::Sub');
+  const template = Array.isArray(sub) ? sub[0] : sub;
+  const variables = Array.isArray(sub) && isPlainObject(sub[1]) ? sub[1] : {};
+  const ending = typeof template === 'string' ? /\$\{([^!}][^}]*)\}$/.exec(template) : null;
+  if (!ending || ending[1].includes('.')) return undefined;
+  const name = ending[1];
+  const last = Object.prototype.hasOwnProperty.call(variables, name) ? variables[name] : { Ref: name };
+  const before = (template as string).slice(0, ending.index);
+  return { before: Array.isArray(sub) ? { 'Fn::Sub': [before, variables] } : { 'Fn::Sub': before }, last };
 }
 
 function judgeReferencedResource(
@@ -62,6 +110,8 @@ export function judgeKmsKeyReference(
       : compliant;
   }
   if (resolved.kind === 'unknown') {
+    const endsWithKey = keyResourceEndingArn(value, stack, resolver);
+    if (endsWithKey) return judgeReferencedResource(property, endsWithKey, stack);
     // A Fn::Join/Fn::Sub ARN with a pseudo parameter in it is still known to name an AWS-managed key.
     const partial = resolver.text(value, stack);
     if (AWS_MANAGED_ALIAS.test(partial.text)) {

@@ -86,9 +86,11 @@ describe('the example app with remediations added to the App only (the mistake t
     const pack = new EnterpriseCatalogueChecks({ rating: 'C3I3A3' });
     Aspects.of(app).add(pack);
     expect(() => app.synth()).toThrow(
-      /EnterpriseCatalogueRemediations was added to the App, but never reached this stack/,
+      /EnterpriseCatalogueRemediations was added to the App but never reached this stack/,
     );
     const findings = pack.evaluations.filter(isFinding);
+    // The note is in every such finding's reason too, so reports and the CLI carry it.
+    expect(findings.every((e) => e.reason?.includes('never reached this stack'))).toBe(true);
     expect(new Set(findings.map((e) => e.stackId))).toEqual(
       new Set(['Pipeline/UAT/AppStack', 'Pipeline/Prod/AppStack']),
     );

@@ -91,6 +91,9 @@ describe('nested stacks', () => {
     expect(of(pack.evaluations, 'Parent/Nested/Deeper', 'DeepBare', 'S3.2')).toMatchObject({
       status: 'non-compliant',
     });
+    // jest runs without the CDK CLI's path metadata: the pack still knows every construct path.
+    expect(of(pack.evaluations, 'Parent/Nested', 'Bare', 'S3.2')?.constructPath).toBe('Parent/Nested/Bare');
+    expect(pack.evaluations.every((e) => e.constructPath)).toBe(true);
     expect(error?.message).toMatch(/Parent\/Nested\/Bare/);
     expect(error?.message).toMatch(/Parent\/Nested\/Deeper\/DeepBare/);
   });

@@ -104,9 +104,15 @@ describe('EnterpriseCatalogueRemediations', () => {
       const file = catalogue();
       EnterpriseCatalogueRemediations.applyTo(app, { catalogue: file });
       const { pack, error } = synth(app, file);
-      expect(pack.evaluations[0]).toMatchObject({ stackId: 'Prod/Workload', status: 'non-compliant' });
+      expect(pack.evaluations[0]).toMatchObject({
+        stackId: 'Prod/Workload',
+        status: 'non-compliant',
+        reason: expect.stringContaining(
+          'EnterpriseCatalogueRemediations was added to the App but never reached',
+        ),
+      });
       expect(error?.message).toContain(
-        'EnterpriseCatalogueRemediations was added to the App, but never reached this stack',
+        'EnterpriseCatalogueRemediations was added to the App but never reached this stack',
       );
       expect(error?.message).toContain('EnterpriseCatalogueRemediations.applyTo(stage, props)');
     });
