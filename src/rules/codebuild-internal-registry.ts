@@ -1,8 +1,11 @@
 import { aws_codebuild as codebuild, IResolvable, Token, Tokenization, Stack } from 'aws-cdk-lib';
-import { intrinsicName, isIntrinsic, prop } from '../engine/intrinsics';
-import { describe, TemplateResolver } from '../engine/resolve';
-import { StackTemplate } from '../engine/template';
-import { readInlineBuildSpec, withInstallCommands, writeInlineBuildSpec } from '../remediations/build-spec';
+import { isPlainObject, prop } from '../engine/intrinsics';
+import {
+  InlineBuildSpec,
+  readInlineBuildSpec,
+  withInstallCommands,
+  writeInlineBuildSpec,
+} from '../remediations/build-spec';
 import {
   CODEARTIFACT_FORMATS,
   endpointUrl,
@@ -13,12 +16,23 @@ import {
 } from '../remediations/codeartifact';
 import { changed, notApplied, RemediationContext, RemediationResult } from '../remediations/context';
 import { grantInOwnPolicy, roleInStack, StackRole } from '../remediations/roles';
+import {
+  buildEnvironment,
+  BuildVariable,
+  documentValue,
+  projectText,
+  VariableOrigin,
+  VariableValue,
+} from './build-environment';
 import { compliant, defineRule, nonCompliant, unverifiable, Verdict } from './rule';
+import { compilePattern, Pattern } from './pattern';
 import { allOf, knownAtDeployTime } from './values';
 
 interface Params {
   readonly requiredVariables: readonly string[];
   readonly allowedUrlPattern: string;
+  readonly allowedCodeArtifactDomainOwners: readonly string[];
+  readonly trustBuildSpecFiles: boolean;
 }
 
 const VARIABLES = 'Environment.EnvironmentVariables';
@@ -26,9 +40,91 @@ const CODEARTIFACT_ENDPOINT =
   '^https://[a-z0-9-]+-[0-9]{12}\\.d\\.codeartifact\\.[a-z0-9-]+\\.amazonaws\\.com/';
 
 /**
- * CodeBuild points npm and pip at the internal repository through environment variables. Only the
- * project's environment is checked: a build spec (CDK Pipelines put theirs in `Source.BuildSpec`)
- * could still override the variables.
+ * What a variable's value must be: `url` one URL the control allows, `urls` a list of them separated
+ * by whitespace, `config-file` a configuration file (which can name registries and cannot be read:
+ * only `/dev/null` passes), `replace-registry-host` npm's choice of which lockfile hosts to swap for
+ * the registry (only `npmjs`, its default, and `always` keep npm on the registry).
+ */
+type Values = 'url' | 'urls' | 'config-file' | 'replace-registry-host';
+
+/**
+ * Every setting through which npm and pip take packages from somewhere, as each tool reads it from an
+ * environment variable. npm reads `npm_config_<key>` in any case, `_` standing for `-` except a
+ * leading one (`NPM_CONFIG_@Corp:Registry` is the registry of scope @corp); pnpm reads the same
+ * variables. pip reads `PIP_` in upper case followed by an option name in any case, `_` standing for
+ * `-` (`PIP_extra_index_url`). A custom required variable (GOPROXY) is a `url`, spelt exactly.
+ */
+const REGISTRY_SETTINGS: ReadonlyArray<{
+  readonly manager: 'npm' | 'pip';
+  readonly key: RegExp;
+  readonly values: Values;
+}> = [
+  { manager: 'npm', key: /^registry$/, values: 'url' },
+  { manager: 'npm', key: /:registry$/, values: 'url' },
+  { manager: 'npm', key: /^(userconfig|globalconfig)$/, values: 'config-file' },
+  { manager: 'npm', key: /^replace-registry-host$/, values: 'replace-registry-host' },
+  { manager: 'pip', key: /^index-url$/, values: 'url' },
+  { manager: 'pip', key: /^(extra-index-url|find-links)$/, values: 'urls' },
+  { manager: 'pip', key: /^config-file$/, values: 'config-file' },
+];
+
+const KEEPS_NPM_ON_THE_REGISTRY = ['npmjs', 'registry.npmjs.org', 'always'];
+const NO_CONFIG_FILE = '/dev/null';
+
+interface RegistrySetting {
+  /** One id per setting, however a variable spells it: `npm registry`, `pip index-url`, `GOPROXY`. */
+  readonly id: string;
+  readonly values: Values;
+}
+
+/** How the variables of one project are read: which setting a name sets, and which settings are required. */
+interface RegistryScheme {
+  settingOf(name: string): RegistrySetting | undefined;
+  readonly required: ReadonlyArray<{ readonly name: string; readonly id: string }>;
+}
+
+function registryScheme(requiredVariables: readonly string[], windows: boolean): RegistryScheme {
+  // Windows reads environment variable names in any case.
+  const spelt = (name: string) => (windows ? name.toUpperCase() : name);
+  const custom = new Set(requiredVariables.map(spelt));
+  const settingOf = (name: string): RegistrySetting | undefined => {
+    const read = toolSetting(spelt(name));
+    const listed = read && REGISTRY_SETTINGS.find((s) => s.manager === read.manager && s.key.test(read.key));
+    if (read && listed) return { id: `${read.manager} ${read.key}`, values: listed.values };
+    return custom.has(spelt(name)) ? { id: spelt(name), values: 'url' } : undefined;
+  };
+  const required = requiredVariables.map((name) => ({ name, id: settingOf(name)?.id ?? name }));
+  return { settingOf, required };
+}
+
+/** The setting npm or pip reads from a variable, as the tool normalises its name. */
+function toolSetting(name: string): { manager: 'npm' | 'pip'; key: string } | undefined {
+  const npm = /^npm_config_(.*)$/is.exec(name);
+  if (npm) {
+    const key = npm[1];
+    return { manager: 'npm', key: key.startsWith('//') ? key : key.replace(/(?!^)_/g, '-').toLowerCase() };
+  }
+  if (name.startsWith('PIP_')) {
+    const key = name.slice('PIP_'.length).toLowerCase().replace(/_/g, '-');
+    return { manager: 'pip', key: key.startsWith('--') ? key.slice(2) : key };
+  }
+  return undefined;
+}
+
+/** What a URL must be: matched by the pattern and, for CodeArtifact, in a domain of an allowed account. */
+interface UrlPolicy {
+  readonly pattern: Pattern;
+  /** The accounts whose CodeArtifact domains are allowed; empty: only the stack's own account. */
+  readonly owners: readonly string[];
+  /** The stack's account, when known at synth time. */
+  readonly account: string | undefined;
+}
+
+/**
+ * CodeBuild points npm and pip at the internal repository through environment variables. Every
+ * value any of the places that set variables for the project's builds gives a variable npm or pip
+ * reads a package source from must be allowed: the project's environment, its inline build spec,
+ * and the CodePipeline actions that run it.
  */
 export default defineRule<Params>({
   meta: {
@@ -36,19 +132,46 @@ export default defineRule<Params>({
     description: 'CodeBuild installs packages only from the internal repository',
     resourceTypes: ['AWS::CodeBuild::Project'],
     compliantWhen:
-      'every variable in requiredVariables is set in Environment.EnvironmentVariables as a PLAINTEXT value (Type absent or ' +
-      'PLAINTEXT) matching allowedUrlPattern; PARAMETER_STORE and SECRETS_MANAGER values are unverifiable; a value with ' +
-      'deploy-time parts complies when the text before its first one already matches a pattern that cannot look past ' +
-      'its match (no $, \\b or lookahead), and is unverifiable otherwise',
+      'every value given to a registry variable by any of (1) Environment.EnvironmentVariables, (2) the inline ' +
+      'build spec in Source.BuildSpec (JSON or YAML, merge keys read): env.variables, env.parameter-store, ' +
+      'env.secrets-manager and the env of each build of its batch section, (3) the EnvironmentVariables (a JSON ' +
+      'list) of every CodePipeline action in the templates whose ProjectName is this project (a Ref to it, an ' +
+      'import of it, its literal Name), whether its pipeline deploys or not, each Fn::If branch considered, is ' +
+      'allowed; and every requiredVariable is set in (1) or (2). Registry variables: npm registry, ' +
+      '@scope:registry, userconfig, globalconfig and replace-registry-host (npm_config_<key> in any case, _ for ' +
+      '-), pip index-url, extra-index-url and find-links (PIP_ in upper case, then any case) and PIP_CONFIG_FILE, ' +
+      'and the requiredVariables (on Windows, names in any case). Allowed: a URL that matches allowedUrlPattern ' +
+      'and whose host, when it is a CodeArtifact domain (<domain>-<12-digit owner>.d.codeartifact.<region>...), ' +
+      "has its owner in allowedCodeArtifactDomainOwners or, when that list is empty, is the stack's own account " +
+      '(unverifiable when the stack is environment-agnostic); for extra-index-url and find-links, each URL of the ' +
+      'whitespace-separated list; for a configuration file, only /dev/null (any other is unverifiable); for ' +
+      'replace-registry-host, npmjs, registry.npmjs.org or always. Unverifiable: PARAMETER_STORE and ' +
+      'SECRETS_MANAGER values; a value with deploy-time parts (in a build spec or an action also $ and #{ ' +
+      'expansions and {{resolve:}} references) unless the text before the first one already matches a pattern ' +
+      'that cannot look past its match (no $, \\b or lookahead) and holds the whole host; an action whose ' +
+      'ProjectName is only known at deploy time, when its values would fail; an entry whose name is only known ' +
+      'at deploy time; a build spec or action list with parts whose text is chosen at deploy time (a parameter, ' +
+      'an import, a custom resource, a dynamic reference), which could add entries; a build spec in a file (the ' +
+      'buildspec.yml of the source, an S3 object, one a batch build names), which can set any variable, unless ' +
+      'trustBuildSpecFiles is true. Not judged: the commands of the build spec (npm config set, --registry, ' +
+      '--index-url) and builds started outside CodePipeline (StartBuild overrides from EventBridge, Step ' +
+      'Functions or the CLI)',
     remediation:
-      'sets each required variable that is missing or does not match allowedUrlPattern (other variables, and values ' +
-      'only known at deploy time, are kept) to its URL from the registries setting (context cdk-catalogue:registries) ' +
-      'or, for NPM_CONFIG_REGISTRY and PIP_INDEX_URL, to the endpoint of the codeArtifact repository (context ' +
-      'cdk-catalogue:code-artifact); for CodeArtifact URLs it also adds the token step (aws codeartifact ' +
-      'get-authorization-token, npm config for the token, PIP_INDEX_URL with the token) at the start of the install ' +
-      'phase of the inline build spec, and grants the project role codeartifact:GetAuthorizationToken on the domain, ' +
+      'replaces the value of each required variable that is not allowed, in Environment.EnvironmentVariables and ' +
+      'in env.variables of the inline build spec, with its URL from the registries setting (context ' +
+      'cdk-catalogue:registries) or, for NPM_CONFIG_REGISTRY and PIP_INDEX_URL, the endpoint of the codeArtifact ' +
+      'repository (context cdk-catalogue:code-artifact); removes there every other registry variable whose value ' +
+      'is not allowed (another spelling of a required variable, a scope registry, PIP_EXTRA_INDEX_URL, ' +
+      'PIP_FIND_LINKS, replace-registry-host); adds to Environment.EnvironmentVariables each required variable ' +
+      'that neither sets; keeps ' +
+      'allowed values and values only known at deploy time (tokens, Parameter Store, Secrets Manager). For ' +
+      'CodeArtifact URLs it also adds the token step (aws codeartifact get-authorization-token, npm config for ' +
+      'the token, PIP_INDEX_URL with the token) at the start of the install phase of the inline build spec, and ' +
+      'grants the project role codeartifact:GetAuthorizationToken on the domain, ' +
       'codeartifact:GetRepositoryEndpoint and codeartifact:ReadFromRepository on the repository and ' +
-      'sts:GetServiceBearerToken for CodeArtifact, in a policy the project depends on',
+      'sts:GetServiceBearerToken for CodeArtifact, in a policy the project depends on. A CodePipeline action ' +
+      'that overrides a variable and a build spec in a file are not changed: the fix is recorded as not applied ' +
+      'and the finding says what to fix',
     paramsSchema: {
       type: 'object',
       additionalProperties: false,
@@ -64,30 +187,59 @@ export default defineRule<Params>({
           type: 'string',
           format: 'regex',
           description:
-            'A regular expression every required variable must match (default: a CodeArtifact endpoint)',
+            'A regular expression every registry variable must match (default: a CodeArtifact endpoint)',
           default: CODEARTIFACT_ENDPOINT,
+        },
+        allowedCodeArtifactDomainOwners: {
+          type: 'array',
+          items: { type: 'string', pattern: '^[0-9]{12}$' },
+          uniqueItems: true,
+          description:
+            "The accounts (12-digit ids) whose CodeArtifact domains registry URLs may point at; empty (the default): only the account of the project's stack, and unverifiable when the stack is environment-agnostic",
+          default: [],
+        },
+        trustBuildSpecFiles: {
+          type: 'boolean',
+          description:
+            'Whether a build spec the rule cannot read (the buildspec.yml file in the source, an S3 object) is trusted to set no registry variables; false (the default): such a project is unverifiable',
+          default: false,
         },
       },
     },
   },
   check(resource, params, resolver) {
     const environment = resource.properties.Environment;
-    const declared = prop(environment, 'EnvironmentVariables');
-    for (const value of [environment, declared]) {
+    for (const value of [environment, prop(environment, 'EnvironmentVariables')]) {
       const resolved = resolver.resolve(value, resource.stack);
       if (resolved.kind === 'unknown') {
         return knownAtDeployTime(VARIABLES, resolved.description);
       }
     }
-    const variables = Array.isArray(declared) ? declared : [];
-    const pattern = compiledPattern(params.allowedUrlPattern, resolver);
-    const named = (name: string) => variables.filter((variable) => prop(variable, 'Name') === name);
-    const missing = params.requiredVariables.filter((name) => named(name).length === 0);
+    const scheme = registryScheme(params.requiredVariables, isWindows(prop(environment, 'Type')));
+    const policy: UrlPolicy = {
+      pattern: compilePattern(params.allowedUrlPattern),
+      owners: params.allowedCodeArtifactDomainOwners,
+      account: resource.stack.account,
+    };
+    const { variables, unreadable } = buildEnvironment(resource, resolver);
+    const judged = variables.flatMap((variable) => {
+      const setting = variable.name === undefined ? undefined : scheme.settingOf(variable.name);
+      return setting ? [judgeVariable(variable, setting, policy)] : [];
+    });
     return allOf(VARIABLES, [
-      judgeMissing(missing, variables),
-      ...params.requiredVariables.flatMap((name) =>
-        named(name).map((variable) => judgeVariable(name, variable, pattern, resource.stack, resolver)),
-      ),
+      ...judgeMissingAndUnnamed(variables, missingSettings(variables, scheme), policy),
+      ...judged,
+      ...unreadable
+        .filter((source) => !(source.buildSpecFile && params.trustBuildSpecFiles))
+        .map((source) =>
+          unverifiable(
+            source.property,
+            source.buildSpecFile
+              ? `${source.description}, which can set any variable and which the rule cannot read: write the ` +
+                  'build spec inline (codebuild.BuildSpec.fromObject), or have the catalogue set trustBuildSpecFiles'
+              : source.description,
+          ),
+        ),
     ]);
   },
   remediate(resource, params, context) {
@@ -100,102 +252,299 @@ export default defineRule<Params>({
   },
 });
 
-function judgeMissing(missing: readonly string[], variables: readonly unknown[]): Verdict {
-  if (missing.length === 0) return compliant;
-  const deployTime = variables.filter(
-    (variable) => isIntrinsic(variable) || isIntrinsic(prop(variable, 'Name')),
-  );
-  return deployTime.length > 0
-    ? unverifiable(
-        VARIABLES,
-        `${VARIABLES} has entries only known at deploy time (${deployTime.map(describe).join(', ')}), which may set ${missing.join(' or ')}`,
-      )
-    : nonCompliant(VARIABLES, `${VARIABLES} has no ${missing.join(' or ')}`);
+function isWindows(type: unknown): boolean {
+  return typeof type === 'string' && type.startsWith('WINDOWS');
 }
 
-function judgeVariable(
-  name: string,
-  variable: unknown,
-  pattern: UrlPattern,
-  stack: StackTemplate,
-  resolver: TemplateResolver,
-): Verdict {
-  const type = resolver.resolve(prop(variable, 'Type'), stack);
-  if (type.kind === 'unknown') {
-    return knownAtDeployTime(VARIABLES, type.description, `the Type of ${name}`);
+/** The required variables that neither the project nor its build spec sets (under any spelling). */
+function missingSettings(variables: readonly BuildVariable[], scheme: RegistryScheme): string[] {
+  const set = new Set(
+    variables
+      .filter((v) => v.origin.everyBuild && v.name !== undefined)
+      .map((v) => scheme.settingOf(v.name as string)?.id),
+  );
+  return scheme.required.filter(({ id }) => !set.has(id)).map(({ name }) => name);
+}
+
+/**
+ * Required variables that are missing, and entries whose name is only known at deploy time (which
+ * may be a registry variable): one verdict per place that sets variables.
+ */
+function judgeMissingAndUnnamed(
+  variables: readonly BuildVariable[],
+  missing: readonly string[],
+  policy: UrlPolicy,
+): Verdict[] {
+  const unnamed = variables.filter((v) => v.name === undefined);
+  const places = [...new Set(unnamed.map((v) => v.origin.where))];
+  const mayBeMissing = missing.length > 0 && unnamed.some((v) => v.origin.everyBuild);
+  const verdicts = places.flatMap((where): Verdict[] => {
+    const entries = unnamed.filter((v) => v.origin.where === where);
+    const place = where === '' ? VARIABLES : where.replace(/^ in /, '');
+    const which = (list: readonly BuildVariable[]) => list.map((v) => v.unknownName).join(', ');
+    if (mayBeMissing && entries[0].origin.everyBuild) {
+      return [
+        unverifiable(
+          entries[0].origin.property,
+          `${place} has entries only known at deploy time (${which(entries)}), which may set ${missing.join(' or ')}`,
+        ),
+      ];
+    }
+    const unproven = entries.filter(
+      (v) => judgeVariable(v, { id: '', values: 'url' }, policy).status !== 'compliant',
+    );
+    return unproven.length === 0
+      ? []
+      : [
+          unverifiable(
+            entries[0].origin.property,
+            `${place} has entries only known at deploy time (${which(unproven)}), which may set a registry variable to a value the rule cannot judge`,
+          ),
+        ];
+  });
+  if (missing.length > 0 && !mayBeMissing) {
+    verdicts.unshift(nonCompliant(VARIABLES, `${VARIABLES} has no ${missing.join(' or ')}`));
   }
-  if (type.kind === 'absent' || (type.kind === 'literal' && type.value === 'PLAINTEXT')) {
-    return judgeUrl(name, prop(variable, 'Value'), pattern, stack, resolver);
-  }
-  // PARAMETER_STORE and SECRETS_MANAGER values name where the URL is stored, not the URL.
-  const typeName = type.kind === 'literal' ? type.value : describe(prop(variable, 'Type'));
+  return verdicts;
+}
+
+function judgeVariable(variable: BuildVariable, setting: RegistrySetting, policy: UrlPolicy): Verdict {
+  const verdict = judgeValue(
+    `${variable.name}${variable.origin.where}`,
+    variable.value,
+    variable.origin,
+    setting,
+    policy,
+  );
+  const { uncertainProject } = variable.origin;
+  if (!uncertainProject || verdict.status !== 'non-compliant') return verdict;
   return unverifiable(
-    VARIABLES,
-    `${name} is a ${typeName} variable (${describe(prop(variable, 'Value'))}), whose content is only known at deploy time`,
+    verdict.property,
+    `${verdict.reason}, if that action runs this project (${uncertainProject})`,
   );
 }
 
-function judgeUrl(
-  name: string,
-  value: unknown,
-  pattern: UrlPattern,
-  stack: StackTemplate,
-  resolver: TemplateResolver,
+function judgeValue(
+  subject: string,
+  value: VariableValue,
+  origin: VariableOrigin,
+  setting: RegistrySetting,
+  policy: UrlPolicy,
 ): Verdict {
-  const resolved = resolver.resolve(value, stack);
-  switch (resolved.kind) {
+  const { property } = origin;
+  switch (value.kind) {
     case 'absent':
-      return nonCompliant(VARIABLES, `${name} has no Value`);
-    case 'literal':
-      return pattern.regex.test(String(resolved.value))
+      return nonCompliant(property, `${subject} has no Value`);
+    case 'not-text':
+      return nonCompliant(property, `${subject} is ${value.shown}, not a URL`);
+    case 'stored':
+      // PARAMETER_STORE and SECRETS_MANAGER values name where the URL is stored, not the URL.
+      return unverifiable(
+        property,
+        `${subject} is a ${value.store} variable (${value.reference}), whose content is only known at deploy time`,
+      );
+    case 'deploy-time-type':
+      return knownAtDeployTime(property, value.source, `the Type of ${subject}`);
+  }
+  const later = () =>
+    value.reference !== undefined
+      ? knownAtDeployTime(property, value.reference, subject)
+      : unverifiable(
+          property,
+          `${subject} '${value.shown}' has parts only known at ${origin.where === '' ? 'deploy time' : 'deploy or run time'}`,
+        );
+  switch (setting.values) {
+    case 'url':
+      return value.complete
+        ? judgeUrl(subject, value.known, policy, property)
+        : (judgePrefix(value.known, policy, property, subject) ?? later());
+    case 'urls':
+      // Deploy-time parts could add URLs to the list.
+      if (!value.complete) return later();
+      return allOf(
+        property,
+        value.known
+          .split(/\s+/)
+          .filter((url) => url !== '')
+          .map((url) => judgeUrl(subject, url, policy, property)),
+      );
+    case 'config-file':
+      return value.complete && value.known === NO_CONFIG_FILE
+        ? compliant
+        : unverifiable(
+            property,
+            `${subject} names a configuration file ('${value.shown}'), which can name registries and which the rule cannot read`,
+          );
+    case 'replace-registry-host':
+      if (!value.complete) return later();
+      return KEEPS_NPM_ON_THE_REGISTRY.includes(value.known.trim().toLowerCase())
         ? compliant
         : nonCompliant(
-            VARIABLES,
-            `${name} '${resolved.value}' does not match the internal registry pattern ${pattern.source}`,
+            property,
+            `${subject} '${value.known}' makes npm download the packages of a lockfile from the hosts it names ` +
+              `instead of the registry (allowed: ${KEEPS_NPM_ON_THE_REGISTRY.join(', ')})`,
           );
-    case 'structure':
-      return nonCompliant(VARIABLES, `${name} is ${describe(value)}, not a URL`);
   }
-  // Parts known only at deploy time render as `${...}`: the text before the first one is certain.
-  const { text } = resolver.text(value, stack);
-  if (matchesWhateverFollows(text.split('${')[0], pattern)) return compliant;
-  const templated = intrinsicName(value) === 'Fn::Join' || intrinsicName(value) === 'Fn::Sub';
-  const source = resolved.kind === 'unknown' ? resolved.description : describe(value);
-  return templated
-    ? unverifiable(VARIABLES, `${name} '${text}' has parts only known at deploy time`)
-    : knownAtDeployTime(VARIABLES, source, name);
 }
 
-interface UrlPattern {
-  readonly source: string;
-  readonly regex: RegExp;
-  /** False when the pattern looks at what follows its match (`$`, `\b`, lookahead), so appended text could undo it. */
-  readonly keepsMatchWhenExtended: boolean;
-}
-
-const LOOKS_PAST_MATCH = /\$|\\[bB]|\(\?<?[=!]/;
-
-function compiledPattern(source: string, resolver: TemplateResolver): UrlPattern {
-  return resolver.memoize(`codebuild-internal-registry:${source}`, () => ({
-    source,
-    regex: new RegExp(source),
-    keepsMatchWhenExtended: !LOOKS_PAST_MATCH.test(source),
-  }));
+function judgeUrl(subject: string, url: string, policy: UrlPolicy, property: string): Verdict {
+  if (!policy.pattern.test(url)) {
+    return nonCompliant(
+      property,
+      `${subject} '${url}' does not match the internal registry pattern ${policy.pattern.source}`,
+    );
+  }
+  return judgeOwners(subject, url, hostsOf(url, true) ?? [], policy, property);
 }
 
 /**
  * A value known only up to `prefix` (the text before its first deploy-time part) complies when the
- * prefix alone already matches a pattern that cannot look past its match: whatever the deploy-time
- * part becomes, the match stays. Anything else is left unverifiable rather than guessed.
+ * prefix alone already matches a pattern that cannot look past its match, and holds the whole host:
+ * whatever the deploy-time part becomes, the match and the host stay. Undefined when that is not so.
  */
-function matchesWhateverFollows(prefix: string, pattern: UrlPattern): boolean {
-  return pattern.keepsMatchWhenExtended && pattern.regex.test(prefix);
+function judgePrefix(
+  prefix: string,
+  policy: UrlPolicy,
+  property: string,
+  subject: string,
+): Verdict | undefined {
+  if (!policy.pattern.keepsMatchWhenExtended || !policy.pattern.test(prefix)) return undefined;
+  const hosts = hostsOf(prefix, false);
+  return hosts === undefined ? undefined : judgeOwners(subject, `${prefix}...`, hosts, policy, property);
 }
+
+/** `scheme://authority` followed by the end of the authority. */
+const AUTHORITY = /^[a-z][a-z0-9+.-]*:[/\\]{2}([^/?#\\]*)([/?#\\])?/i;
+
+/**
+ * The hosts a URL may reach, lower case: as a URL parser reads it (percent escapes decoded) and as
+ * written between `//` and the first `/` (without user and port), lest two parsers disagree. Empty
+ * when the text is not a URL; undefined when text only known later may still follow the host.
+ */
+function hostsOf(text: string, complete: boolean): string[] | undefined {
+  const authority = AUTHORITY.exec(text);
+  if (!complete && authority?.[2] === undefined) return undefined;
+  const written = authority?.[1].replace(/^.*@/, '').replace(/:[0-9]*$/, '');
+  let parsed: string | undefined;
+  try {
+    parsed = new URL(text).hostname;
+  } catch {
+    parsed = undefined;
+  }
+  return [
+    ...new Set([written, parsed].flatMap((host) => (host ? [host.toLowerCase().replace(/\.$/, '')] : []))),
+  ];
+}
+
+const CODEARTIFACT_HOST = /^(.+)-([0-9]{12})\.d\.codeartifact\./;
+
+/** A CodeArtifact domain must belong to an allowed account: by default the stack's own. */
+function judgeOwners(
+  subject: string,
+  shown: string,
+  hosts: readonly string[],
+  policy: UrlPolicy,
+  property: string,
+): Verdict {
+  return allOf(
+    property,
+    hosts.map((host) => judgeOwner(subject, shown, host, policy, property)),
+  );
+}
+
+function judgeOwner(
+  subject: string,
+  shown: string,
+  host: string,
+  policy: UrlPolicy,
+  property: string,
+): Verdict {
+  const domain = CODEARTIFACT_HOST.exec(host);
+  if (!domain) return compliant;
+  const [, name, owner] = domain;
+  const where = `${subject} '${shown}' is in the CodeArtifact domain ${name} of account ${owner}`;
+  if (policy.owners.length > 0) {
+    return policy.owners.includes(owner)
+      ? compliant
+      : nonCompliant(
+          property,
+          `${where}, which is not in allowedCodeArtifactDomainOwners (${policy.owners.join(', ')})`,
+        );
+  }
+  if (policy.account === undefined) {
+    return unverifiable(
+      property,
+      `${where}, and only domains of the stack's own account are allowed (allowedCodeArtifactDomainOwners is ` +
+        'empty), which is not known at synth time: give the stack an env, or list the domain owners in ' +
+        'allowedCodeArtifactDomainOwners',
+    );
+  }
+  return owner === policy.account
+    ? compliant
+    : nonCompliant(
+        property,
+        `${where}, not of the stack's account ${policy.account} (allowedCodeArtifactDomainOwners is empty: only the stack's own account)`,
+      );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fix
 
 type Variable = codebuild.CfnProject.EnvironmentVariableProperty;
 
+/** What the fix does to one variable: keep it, give it the URL of a required variable, or remove it. */
+type Edit =
+  | { readonly action: 'keep' }
+  | { readonly action: 'set'; readonly required: string }
+  | { readonly action: 'remove' };
+
+/** Decides the fix's edits with the check's own judgement of each literal value. */
+interface FixPlanner {
+  edit(name: string, value: VariableValue): Edit;
+  /** The required variables none of `names` sets. */
+  missing(names: readonly string[]): string[];
+  readonly policy: UrlPolicy;
+}
+
+function fixPlanner(params: Params, windows: boolean, account: string | undefined): FixPlanner {
+  const scheme = registryScheme(params.requiredVariables, windows);
+  const policy: UrlPolicy = {
+    pattern: compilePattern(params.allowedUrlPattern),
+    owners: params.allowedCodeArtifactDomainOwners,
+    account,
+  };
+  const origin: VariableOrigin = { property: VARIABLES, where: '', everyBuild: true };
+  return {
+    policy,
+    edit(name, value) {
+      const setting = scheme.settingOf(name);
+      if (!setting || judgeValue(name, value, origin, setting, policy).status !== 'non-compliant') {
+        return { action: 'keep' };
+      }
+      // Another spelling of a required variable is removed: pip and npm would read both.
+      const required = scheme.required.find((r) => r.id === setting.id && r.name === name);
+      return required ? { action: 'set', required: required.name } : { action: 'remove' };
+    },
+    missing(names) {
+      const set = new Set(names.map((name) => scheme.settingOf(name)?.id));
+      return scheme.required.filter(({ id }) => !set.has(id)).map(({ name }) => name);
+    },
+  };
+}
+
+/** A project variable as the check would read it, or undefined when it is a token the fix keeps. */
+function projectVariableValue(variable: Variable): VariableValue | undefined {
+  const { type, value } = variable;
+  if (Token.isUnresolved(type) || (type ?? 'PLAINTEXT') !== 'PLAINTEXT') return undefined;
+  if (value === undefined || value === null) return { kind: 'absent' };
+  if (typeof value === 'number' || typeof value === 'boolean') return projectText(String(value));
+  if (typeof value !== 'string') return { kind: 'not-text', shown: JSON.stringify(value) };
+  return Token.isUnresolved(value) ? undefined : projectText(value);
+}
+
 /**
- * Sets the required variables, and for CodeArtifact URLs makes the build able to use them.
+ * Points the registry variables of the project and its inline build spec at the internal registry,
+ * and for CodeArtifact URLs makes the build able to use them.
  *
  * CodeArtifact answers only with a token, so its URLs come with a token step in the build spec and
  * read permissions for the role. When the build spec cannot be edited (a buildspec.yml file in the
@@ -214,68 +563,137 @@ function pointAtInternalRegistry(
   const variables = environment.environmentVariables ?? [];
   if (Tokenization.isResolvable(variables))
     return notApplied(`${VARIABLES} is a token, so variables cannot be added to it`);
-  const pattern = new RegExp(params.allowedUrlPattern);
-  const toSet = params.requiredVariables.filter((name) => needsUrl(variables, name, pattern));
-  if (toSet.length === 0) {
+  const planner = fixPlanner(params, isWindows(environment.type), context.account);
+  const buildSpec = readInlineBuildSpec(project);
+  const specVariables = typeof buildSpec === 'string' ? undefined : specVariablesOf(buildSpec.spec);
+
+  const plain = (v: Variable | IResolvable): v is Variable => !Tokenization.isResolvable(v);
+  const projectEdits = variables.map((v): Edit => {
+    const value = plain(v) ? projectVariableValue(v) : undefined;
+    return value ? planner.edit((v as Variable).name, value) : { action: 'keep' };
+  });
+  const specEdits = Object.entries(specVariables?.variables ?? {}).map(([name, value]) =>
+    planner.edit(name, documentValue(value)),
+  );
+  const stillSet = [
+    ...variables
+      .filter((v, i) => plain(v) && projectEdits[i].action !== 'remove')
+      .map((v) => (v as Variable).name),
+    ...Object.keys(specVariables?.variables ?? {}).filter((_, i) => specEdits[i].action !== 'remove'),
+    ...(specVariables?.stored ?? []),
+  ];
+  const missing = planner.missing(stillSet);
+  const edits = [...projectEdits, ...specEdits];
+  const toSet = [...new Set([...edits.flatMap((e) => (e.action === 'set' ? [e.required] : [])), ...missing])];
+  if (toSet.length === 0 && !edits.some((e) => e.action === 'remove')) {
     return notApplied(
-      'the required variables are set to values the fix keeps: tokens, Parameter Store or Secrets Manager',
+      `no variable in ${VARIABLES} or in the inline build spec has a value the fix can change: values read ` +
+        'from Parameter Store or Secrets Manager or known only at deploy time are kept, and a CodePipeline ' +
+        "action's EnvironmentVariables or a build spec file must be fixed where they are",
     );
   }
-  const urls = registryUrls(toSet, context, params.allowedUrlPattern);
+  const urls = toSet.length > 0 ? registryUrls(toSet, context, planner.policy) : new Map<string, string>();
   if (typeof urls === 'string') return notApplied(urls);
 
   const onCodeArtifact = [...urls].flatMap(([name, url]): EndpointVariable[] => {
     const endpoint = parseEndpointUrl(url);
     return endpoint ? [{ name, url, endpoint }] : [];
   });
-  const auth = onCodeArtifact.length > 0 ? planCodeArtifactAccess(project, onCodeArtifact) : undefined;
+  const editedSpec =
+    specVariables && typeof buildSpec !== 'string' && specEdits.some((e) => e.action !== 'keep')
+      ? withSpecVariables(buildSpec.spec, specVariables.variables, specEdits, urls)
+      : undefined;
+  const auth =
+    onCodeArtifact.length > 0
+      ? planCodeArtifactAccess(project, buildSpec, editedSpec, onCodeArtifact)
+      : undefined;
   if (typeof auth === 'string') return notApplied(auth);
 
-  project.environment = { ...environment, environmentVariables: withUrls(variables, urls, pattern) };
-  const changes = [...urls].map(([name, url]) => `set ${VARIABLES} ${name} to ${url}`);
+  const changes: string[] = [];
+  project.environment = {
+    ...environment,
+    environmentVariables: withEdits(variables, projectEdits, missing, urls, changes),
+  };
+  if (editedSpec) {
+    changes.push(...editedSpec.changes);
+    if (!auth) writeInlineBuildSpec(project, editedSpec.spec, (buildSpec as InlineBuildSpec).syntax);
+  }
   if (auth) changes.push(...grantCodeArtifactAccess(project, auth));
   return changed(...changes);
 }
 
-/** Whether the variable is missing, or one of its PLAINTEXT values is a literal that does not match. */
-function needsUrl(variables: ReadonlyArray<Variable | IResolvable>, name: string, pattern: RegExp): boolean {
-  const named = variables.filter((v): v is Variable => !Tokenization.isResolvable(v) && v.name === name);
-  return named.length === 0 || named.some((variable) => isWrong(variable, pattern));
-}
-
-/** A literal PLAINTEXT value that does not match; deploy-time values (tokens, Parameter Store, Secrets Manager) are kept. */
-function isWrong(variable: Variable, pattern: RegExp): boolean {
-  const { type, value } = variable;
-  if (Token.isUnresolved(type) || (type ?? 'PLAINTEXT') !== 'PLAINTEXT') return false;
-  if (typeof value !== 'string') return true;
-  return !Token.isUnresolved(value) && !pattern.test(value);
-}
-
-/** The variables with the wrong values replaced in place and the missing ones appended. */
-function withUrls(
-  variables: ReadonlyArray<Variable | IResolvable>,
-  urls: ReadonlyMap<string, string>,
-  pattern: RegExp,
-): Array<Variable | IResolvable> {
-  const plain = (v: Variable | IResolvable): v is Variable => !Tokenization.isResolvable(v);
-  const replaced = variables.map((variable) => {
-    const url = plain(variable) ? urls.get(variable.name) : undefined;
-    return plain(variable) && url !== undefined && isWrong(variable, pattern)
-      ? { ...variable, type: 'PLAINTEXT', value: url }
-      : variable;
+/** The build spec's env.variables (when it is a map) and the names its env.parameter-store and env.secrets-manager set. */
+function specVariablesOf(
+  spec: Readonly<Record<string, unknown>>,
+): { variables: Record<string, unknown>; stored: string[] } | undefined {
+  const env = prop(spec, 'env');
+  const variables = prop(env, 'variables') ?? {};
+  if (!isPlainObject(variables)) return undefined;
+  const stored = ['parameter-store', 'secrets-manager'].flatMap((key) => {
+    const section = prop(env, key);
+    return isPlainObject(section) ? Object.keys(section) : [];
   });
-  const present = new Set(variables.filter(plain).map((v) => v.name));
-  const appended = [...urls]
-    .filter(([name]) => !present.has(name))
-    .map(([name, value]): Variable => ({ name, type: 'PLAINTEXT', value }));
-  return [...replaced, ...appended];
+  return { variables, stored };
 }
 
-/** The URL of each variable, checked against the control's pattern, or why one cannot be given. */
+/** The project variables with the edits made, the missing ones appended; what changed is pushed to `changes`. */
+function withEdits(
+  variables: ReadonlyArray<Variable | IResolvable>,
+  edits: readonly Edit[],
+  missing: readonly string[],
+  urls: ReadonlyMap<string, string>,
+  changes: string[],
+): Array<Variable | IResolvable> {
+  const kept = variables.flatMap((variable, i): Array<Variable | IResolvable> => {
+    const edit = edits[i];
+    const { name, value } = variable as Variable;
+    if (edit.action === 'remove') {
+      changes.push(`removed ${VARIABLES} ${name} ('${String(value)}'), which is not allowed`);
+      return [];
+    }
+    if (edit.action === 'keep') return [variable];
+    const url = urls.get(edit.required) as string;
+    changes.push(`set ${VARIABLES} ${name} to ${url}`);
+    return [{ ...(variable as Variable), type: 'PLAINTEXT', value: url }];
+  });
+  const appended = missing.map((name): Variable => {
+    const value = urls.get(name) as string;
+    changes.push(`set ${VARIABLES} ${name} to ${value}`);
+    return { name, type: 'PLAINTEXT', value };
+  });
+  return [...kept, ...appended];
+}
+
+/** The build spec with its env.variables edited, and what changed. */
+function withSpecVariables(
+  spec: Readonly<Record<string, unknown>>,
+  variables: Readonly<Record<string, unknown>>,
+  edits: readonly Edit[],
+  urls: ReadonlyMap<string, string>,
+): { spec: Record<string, unknown>; changes: string[] } {
+  const changes: string[] = [];
+  const edited = Object.entries(variables).flatMap(([name, value], i): Array<[string, unknown]> => {
+    const edit = edits[i];
+    if (edit.action === 'keep') return [[name, value]];
+    if (edit.action === 'remove') {
+      changes.push(
+        `removed ${name} ('${String(value)}') from env.variables of Source.BuildSpec, which is not allowed`,
+      );
+      return [];
+    }
+    const url = urls.get(edit.required) as string;
+    changes.push(`set ${name} in env.variables of Source.BuildSpec to ${url}`);
+    return [[name, url]];
+  });
+  const env = { ...(prop(spec, 'env') as Record<string, unknown>), variables: Object.fromEntries(edited) };
+  return { spec: { ...spec, env }, changes };
+}
+
+/** The URL of each variable, checked against the control, or why one cannot be given. */
 function registryUrls(
   names: readonly string[],
   context: RemediationContext,
-  allowedUrlPattern: string,
+  policy: UrlPolicy,
 ): Map<string, string> | string {
   if (!context.settings.registries && !context.settings.codeArtifact) {
     return (
@@ -283,14 +701,12 @@ function registryUrls(
       "'cdk-catalogue:registries') or codeArtifact prop (context key 'cdk-catalogue:code-artifact')"
     );
   }
-  const pattern = new RegExp(allowedUrlPattern);
   const urls = new Map<string, string>();
   for (const name of names) {
     const url = registryUrl(name, context);
     if ('reason' in url) return url.reason;
-    if (!pattern.test(url.url)) {
-      return `the URL for ${name}, '${url.url}', does not match the control's allowedUrlPattern ${allowedUrlPattern}: configure one that does`;
-    }
+    const verdict = judgeUrl(`the URL configured for ${name}`, url.url, policy, VARIABLES);
+    if (verdict.status === 'non-compliant') return `${verdict.reason}: configure one the control allows`;
     urls.set(name, url.url);
   }
   return urls;
@@ -342,12 +758,15 @@ interface CodeArtifactAccess {
   readonly spec: Record<string, unknown>;
   readonly syntax: 'json' | 'yaml';
   readonly addedCommands: readonly string[];
+  readonly specChanged: boolean;
   readonly role: StackRole;
 }
 
 /** Checks that the token step and the permissions can be added, before anything is changed. */
 function planCodeArtifactAccess(
   project: codebuild.CfnProject,
+  buildSpec: InlineBuildSpec | string,
+  editedSpec: { spec: Record<string, unknown> } | undefined,
   variables: readonly EndpointVariable[],
 ): CodeArtifactAccess | string {
   const commands = tokenStep(variables);
@@ -358,11 +777,10 @@ function planCodeArtifactAccess(
   if (typeof type === 'string' && type.startsWith('WINDOWS')) {
     return `CodeArtifact needs a token step, which the fix writes for Linux shells, and the project builds on ${type}: ${yourself}`;
   }
-  const buildSpec = readInlineBuildSpec(project);
   if (typeof buildSpec === 'string') {
     return `CodeArtifact needs a token step in the build spec, and ${buildSpec}, which the fix cannot edit: ${yourself}`;
   }
-  const edited = withInstallCommands(buildSpec.spec, commands);
+  const edited = withInstallCommands(editedSpec?.spec ?? buildSpec.spec, commands);
   if (typeof edited === 'string')
     return `CodeArtifact needs a token step in the build spec, and ${edited}: ${yourself}`;
   const role = roleInStack(Stack.of(project), project.serviceRole);
@@ -374,13 +792,22 @@ function planCodeArtifactAccess(
       `sts:AWSServiceName codeartifact.amazonaws.com), then ${yourself}`
     );
   }
-  return { variables, spec: edited.spec, syntax: buildSpec.syntax, addedCommands: edited.added, role };
+  return {
+    variables,
+    spec: edited.spec,
+    syntax: buildSpec.syntax,
+    addedCommands: edited.added,
+    specChanged: editedSpec !== undefined,
+    role,
+  };
 }
 
 function grantCodeArtifactAccess(project: codebuild.CfnProject, access: CodeArtifactAccess): string[] {
   const changes: string[] = [];
-  if (access.addedCommands.length > 0) {
+  if (access.addedCommands.length > 0 || access.specChanged) {
     writeInlineBuildSpec(project, access.spec, access.syntax);
+  }
+  if (access.addedCommands.length > 0) {
     changes.push('added the CodeArtifact token step at the start of the install phase of Source.BuildSpec');
   }
   const statements = readStatements(
