@@ -239,6 +239,9 @@ function evaluateOpaque(
   );
 }
 
+/** How a finding's reason says why its paired fix did not mend it. */
+export const REMEDIATION_NOT_APPLIED = 'the remediation could not be applied';
+
 /** A compliant resource a fix made compliant is `remediated`; a finding a fix could not mend says why. */
 function withRemediation(evaluation: Evaluation, remediation: RemediationRecord | undefined): Evaluation {
   if (!remediation) return evaluation;
@@ -248,7 +251,7 @@ function withRemediation(evaluation: Evaluation, remediation: RemediationRecord 
   if (isFinding(evaluation) && 'notApplied' in remediation) {
     return {
       ...evaluation,
-      reason: `${evaluation.reason}; the remediation could not be applied: ${remediation.notApplied}`,
+      reason: `${evaluation.reason}; ${REMEDIATION_NOT_APPLIED}: ${remediation.notApplied}`,
     };
   }
   return evaluation;

@@ -19,7 +19,7 @@ import { StackTemplate } from '../engine/template';
 import { ConstructIndex } from './construct-index';
 import { renderedStackTemplates, synthesizedStackTemplates } from './stack-templates';
 import { findAcknowledgement, isQualifiedFor } from './acknowledgements';
-import { describeEvaluation, MISSED_BY_REMEDIATIONS, suggestedFix } from './messages';
+import { describeEvaluation, MISSED_BY_REMEDIATIONS, suggestedFix, summarize } from './messages';
 import { remediationRecordOf, stacksReachedByRemediations } from '../remediations/records';
 import { EnterpriseCatalogueRemediations } from './enterprise-catalogue-remediations';
 import { PACKAGE_VERSION } from './version';
@@ -127,6 +127,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
     }
     // Every finding is reported: against its resource, else the nearest construct, else its stack.
     for (const [subject, evaluations] of this.evaluationsBySubject) this.report(subject, evaluations);
+    this.reportSummary(root);
     const blocking = this.reported.some((v) => v.severity === 'error' || v.severity === 'fatal');
     return { success: !blocking, violations: this.reported };
   }
@@ -163,6 +164,18 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
         ],
       });
     }
+  }
+
+  /** One `info` entry, which CDK prints after every finding: the counts, the fixes, the rating note. */
+  private reportSummary(root: IConstruct): void {
+    const summary = summarize(this.lastEvaluations, (evaluation) => this.controlOf(evaluation));
+    if (!summary) return;
+    this.reported.push({
+      ruleName: `${this.name}-Summary`,
+      description: `[${this.name}] ${summary}`,
+      severity: 'info',
+      violatingResources: [{ constructPath: root.node.path, resourceLogicalId: '', locations: [] }],
+    });
   }
 
   private controlOf(evaluation: Evaluation) {

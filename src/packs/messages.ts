@@ -1,6 +1,6 @@
 import { Control } from '../catalogue/model';
-import { formatRating } from '../catalogue/rating';
-import { Evaluation } from '../engine/evaluate';
+import { formatRating, RATING_CONTEXT_KEY, STRICTEST_RATING } from '../catalogue/rating';
+import { Evaluation, isFinding, REMEDIATION_NOT_APPLIED } from '../engine/evaluate';
 import { findRule } from '../rules';
 
 /** Why a fix did not reach a pipeline Stage's stack, and what to do. */
@@ -13,11 +13,6 @@ export function describeEvaluation(evaluation: Evaluation, control: Control, ver
   if (evaluation.refusedWaiver) {
     parts.push(
       `It was acknowledged at ${evaluation.refusedWaiver.acknowledgedAt}, but the catalogue does not allow this control to be waived.`,
-    );
-  }
-  if (evaluation.ratingSource === 'default') {
-    parts.push(
-      `No workload rating was set, so the strictest (${formatRating(evaluation.rating)}) was assumed; set the pack's rating prop or the context key 'cdk-catalogue:rating'.`,
     );
   }
   if (verbose && control.description) parts.push(control.description);
@@ -37,4 +32,38 @@ export function suggestedFix(evaluation: Evaluation, control: Control, packNames
     ? `Or waive it: Validations.of(construct).acknowledge({ id: '${packNamespace}::${evaluation.findingId}', reason: '<why, ticket, expiry>' }).`
     : 'This control cannot be waived.';
   return [fix, waive].filter(Boolean).join('\n');
+}
+
+/**
+ * Said once per synth, after the findings: how many per control, how many a paired remediation can
+ * fix, and which stacks were judged at the strictest rating because none was set.
+ */
+export function summarize(
+  evaluations: readonly Evaluation[],
+  controlOf: (evaluation: Evaluation) => Control,
+): string | undefined {
+  const findings = evaluations.filter(isFinding);
+  const unrated = [...new Set(evaluations.filter((e) => e.ratingSource === 'default').map((e) => e.stackId))];
+  if (findings.length === 0 && unrated.length === 0) return undefined;
+  const lines = [
+    `${findings.length} finding${findings.length === 1 ? '' : 's'} in ${evaluations.length} evaluations.`,
+  ];
+  const byControl = new Map<string, Evaluation[]>();
+  for (const finding of findings)
+    byControl.set(finding.controlId, [...(byControl.get(finding.controlId) ?? []), finding]);
+  for (const [controlId, list] of [...byControl].sort(([a], [b]) => a.localeCompare(b))) {
+    const control = controlOf(list[0]);
+    const fixable = findRule(control.rule)?.remediate && control.remediation.enabled;
+    const notApplied = list.filter((e) => e.reason?.includes(REMEDIATION_NOT_APPLIED)).length;
+    const fix = fixable
+      ? `${list.length - notApplied} fixable by EnterpriseCatalogueRemediations${notApplied ? `, ${notApplied} where it could not apply` : ''}`
+      : 'no automatic fix enabled';
+    lines.push(`${controlId} ${control.title}: ${list.length} (${fix})`);
+  }
+  if (unrated.length > 0) {
+    lines.push(
+      `No workload rating was set for ${unrated.length === 1 ? 'stack' : 'stacks'} ${unrated.join(', ')}, so the strictest (${formatRating(STRICTEST_RATING)}) was assumed; set the pack's rating prop or the context key '${RATING_CONTEXT_KEY}'.`,
+    );
+  }
+  return lines.join('\n');
 }

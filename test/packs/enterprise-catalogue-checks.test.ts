@@ -77,11 +77,11 @@ describe('EnterpriseCatalogueChecks', () => {
     built.app.synth();
     const report = JSON.parse(fs.readFileSync(path.join(built.app.outdir, 'validation-report.json'), 'utf8'));
     expect(
-      report.pluginReports.map((r: { pluginName: string; violations: unknown[] }) => [
+      report.pluginReports.map((r: { pluginName: string; violations: Array<{ severity: string }> }) => [
         r.pluginName,
-        r.violations.length,
+        r.violations.map((v) => v.severity),
       ]),
-    ).toEqual([['Corp', 1]]);
+    ).toEqual([['Corp', ['warning', 'info']]]);
   });
 
   it('registers once although the Aspect visits every construct', () => {
@@ -109,8 +109,23 @@ describe('EnterpriseCatalogueChecks', () => {
     expect(error).toBeUndefined();
     expect(report.pluginReports[0]).toMatchObject({
       conclusion: 'success',
-      violations: [{ severity: 'warning' }],
+      violations: [{ severity: 'warning' }, { severity: 'info', ruleName: 'Corp-Summary' }],
     });
+  });
+
+  it('ends with one summary: findings per control and how many the remediations can fix', () => {
+    const { report } = synthWith(appWithKey(), {
+      catalogue: ONE_CONTROL(),
+      reportOnly: true,
+      rating: 'C1I1A1',
+    });
+    const summaries = report.pluginReports[0].violations.filter(
+      (v: { severity: string }) => v.severity === 'info',
+    );
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0].description).toBe(
+      '[Corp] 1 finding in 1 evaluations.\nKMS.1 Keys rotate: 1 (1 fixable by EnterpriseCatalogueRemediations)',
+    );
   });
 
   it('in report-only mode reports errors in full and never fails', () => {
@@ -162,7 +177,11 @@ describe('EnterpriseCatalogueChecks', () => {
     it('assumes the strictest rating when none is set, and says so', () => {
       const { pack, error } = synthWith(appWithKey(), { catalogue: catalogue() });
       expect(pack.evaluations.map((e) => e.controlId)).toEqual(['Always.1', 'Conf.2', 'IntOrAvail.3']);
-      expect(error?.message).toMatch(/No workload rating was set, so the strictest \(C3I3A3\) was assumed/);
+      // Said once, in the summary, not in every finding.
+      expect(error?.message.match(/No workload rating was set/g)).toHaveLength(1);
+      expect(error?.message).toMatch(
+        /No workload rating was set for stack Workload, so the strictest \(C3I3A3\) was assumed/,
+      );
     });
 
     it.each([
@@ -253,6 +272,7 @@ describe('EnterpriseCatalogueChecks', () => {
     expect(report.success).toBe(false);
     expect(report.violations.map((v) => [v.ruleName, v.violatingResources[0].constructPath])).toEqual([
       ['Corp-KMS.1', 'Workload/Key/Resource'],
+      ['Corp-Summary', ''],
     ]);
   });
 
