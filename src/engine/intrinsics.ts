@@ -54,8 +54,12 @@ export function selectBranches(value: unknown, assignment: ReadonlyMap<string, b
   }
   if (!isPlainObject(value)) return value;
   const args = value['Fn::If'];
-  if (isIntrinsic(value) && Array.isArray(args) && args.length === 3 && assignment.has(args[0] as string)) {
-    return selectBranches(assignment.get(args[0] as string) ? args[1] : args[2], assignment);
+  if (isIntrinsic(value) && Array.isArray(args) && args.length === 3) {
+    if (assignment.has(args[0] as string)) {
+      return selectBranches(assignment.get(args[0] as string) ? args[1] : args[2], assignment);
+    }
+    // A Fn::If left in place keeps both branches, AWS::NoValue included, as it will deploy.
+    return { 'Fn::If': [args[0], selectBranches(args[1], assignment), selectBranches(args[2], assignment)] };
   }
   const result: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(value)) {

@@ -366,12 +366,19 @@ export function describe(value: unknown): string {
   if (isIntrinsic(value)) {
     const name = intrinsicName(value) as string;
     const args = value[name];
-    if (name === 'Ref') return `Ref ${String(args)}`;
-    if (name === 'Fn::GetAtt') return `Fn::GetAtt ${Array.isArray(args) ? args.join('.') : String(args)}`;
+    if (name === 'Ref') return `Ref ${plainText(args)}`;
+    if (name === 'Fn::GetAtt')
+      return `Fn::GetAtt ${Array.isArray(args) ? args.map(plainText).join('.') : plainText(args)}`;
     if (name === 'Fn::ImportValue')
       return `Fn::ImportValue ${typeof args === 'string' ? args : '(computed name)'}`;
     return name;
   }
   const json = JSON.stringify(value);
-  return json === undefined ? String(value) : json.length > 60 ? `${json.slice(0, 57)}...` : json;
+  return json === undefined ? plainText(value) : json.length > 60 ? `${json.slice(0, 57)}...` : json;
+}
+
+/** Any value as text, never throwing (an object without a prototype has no toString). */
+function plainText(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return String(value);
+  return JSON.stringify(value) ?? typeof value;
 }

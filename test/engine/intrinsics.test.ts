@@ -68,3 +68,10 @@ describe('propertyVariants', () => {
     expect(selectBranches({ 'Fn::If': ['C', 1] }, new Map([['C', true]]))).toEqual({ 'Fn::If': ['C', 1] });
   });
 });
+
+describe('a Fn::If beyond the expanded conditions', () => {
+  it('keeps both branches, AWS::NoValue included', () => {
+    const fnIf = { 'Fn::If': ['C7', { Ref: 'AWS::NoValue' }, { Status: 'Enabled' }] };
+    expect(selectBranches({ Versioning: fnIf }, new Map())).toEqual({ Versioning: fnIf });
+  });
+});

@@ -124,3 +124,13 @@ describe('describe', () => {
     expect(describeValue({ long: 'x'.repeat(100) })).toMatch(/\.\.\.$/);
   });
 });
+
+describe('describe never throws', () => {
+  it.each([
+    ['a Ref to an object without a prototype', { Ref: Object.create(null) }],
+    ['a GetAtt of an object without a prototype', { 'Fn::GetAtt': [Object.create(null), 'Arn'] }],
+    ['a symbol', Symbol('x')],
+  ])('%s', (_name, value) => {
+    expect(typeof describeValue(value)).toBe('string');
+  });
+});
