@@ -9,6 +9,11 @@ function holdsId(list: unknown): list is string[] {
   return Array.isArray(list) && list.some((id) => typeof id === 'string' && id !== '');
 }
 
+/** The subnets a fix puts a resource in: those the user set when they hold an id, else the configured ones. */
+export function subnetsToUse(vpc: ResolvedVpc, current: unknown): string[] {
+  return holdsId(current) ? current : vpc.subnetIds;
+}
+
 /** The subnets and security groups a fix puts a resource in, and what it changed to get them. */
 export interface Placement {
   readonly subnetIds: string[];
@@ -31,13 +36,8 @@ export function placeInVpc(
   service: string,
 ): Placement {
   const changes: string[] = [];
-  let subnetIds: string[];
-  if (holdsId(current.subnets)) {
-    subnetIds = current.subnets;
-  } else {
-    subnetIds = vpc.subnetIds;
-    changes.push(`set ${names.subnets} to the configured subnets`);
-  }
+  const subnetIds = subnetsToUse(vpc, current.subnets);
+  if (subnetIds !== current.subnets) changes.push(`set ${names.subnets} to the configured subnets`);
   let securityGroupIds: string[];
   if (holdsId(current.securityGroupIds)) {
     securityGroupIds = current.securityGroupIds;
@@ -90,4 +90,26 @@ export function internetConnectivity(vpc: ResolvedVpc, subnetIds: readonly strin
   return subnets
     .filter((subnet) => subnetIds.includes(subnet.subnetId))
     .map((subnet) => subnet.internetConnectivityEstablished);
+}
+
+/**
+ * Why a resource in these subnets may have no route to AWS's public API endpoints, or undefined
+ * when it has one: every subnet is a private subnet with egress (`privateSubnets`) of the `IVpc`
+ * the VPC was given as, which an `ec2.Vpc` of the app backs with NAT routes (CDK refuses such
+ * subnets without NAT gateways) and an imported `IVpc` declares (`Vpc.fromLookup` from the route
+ * tables). Subnets given by ids, and isolated subnets, are no such evidence; VPC endpoints are not
+ * looked for.
+ */
+export function whyNoEgress(vpc: ResolvedVpc, subnetIds: readonly string[]): string | undefined {
+  if (!vpc.vpc) {
+    return (
+      'the VPC was given by ids (vpcIds or the context key cdk-catalogue:vpc), from which whether its subnets reach ' +
+      'the AWS APIs cannot be known at synth time (give it as an ec2.IVpc with private subnets with egress)'
+    );
+  }
+  const withEgress = new Set(vpc.vpc.privateSubnets.map((subnet) => subnet.subnetId));
+  if (subnetIds.every((id) => withEgress.has(id))) return undefined;
+  return withEgress.size === 0
+    ? `the VPC ${vpc.vpc.node.path} has no private subnets with egress, only isolated (or public) ones, so nothing in it reaches the AWS APIs without VPC endpoints`
+    : `not all of its subnets are private subnets with egress of the VPC ${vpc.vpc.node.path}`;
 }

@@ -1,10 +1,11 @@
 import { aws_iam as iam, CfnResource, Stack, Token } from 'aws-cdk-lib';
-import { constructsOf } from './rendered';
+import { constructsOf, renderResource } from './rendered';
 import { besideResource } from './scope';
 
 /** A role defined in the same stack as the resource that uses it. */
 export interface StackRole {
-  readonly cfnRole: iam.CfnRole;
+  /** The role's L1: an `iam.CfnRole`, or a raw `AWS::IAM::Role` CfnResource (CDK's CustomResourceProvider roles). */
+  readonly cfnRole: CfnResource;
   /** The L2 role that owns `cfnRole`, when there is one: fixes use its API so that it stays in charge. */
   readonly role?: iam.Role;
   /** The construct path findings name it by. */
@@ -25,7 +26,10 @@ export function roleInStack(stack: Stack, roleArn: unknown): StackRole | string 
     logicalId === undefined
       ? undefined
       : constructsOf(stack).find(
-          (c): c is iam.CfnRole => c instanceof iam.CfnRole && stack.resolve(c.logicalId) === logicalId,
+          (c): c is CfnResource =>
+            CfnResource.isCfnResource(c) &&
+            c.cfnResourceType === 'AWS::IAM::Role' &&
+            stack.resolve(c.logicalId) === logicalId,
         );
   if (!cfnRole) return typeof resolved === 'string' ? `'${resolved}'` : JSON.stringify(resolved ?? null);
   const parent = cfnRole.node.scope;
@@ -60,31 +64,52 @@ export function grantInOwnPolicy(
   return policy;
 }
 
+/**
+ * The role's ManagedPolicyArns as they stand: the typed property of an `iam.CfnRole`; of a raw
+ * CfnResource, the rendered value (its properties and overrides, resolved), or `unreadable` when it
+ * cannot be rendered yet, since an override written without them would drop them.
+ */
+function managedPolicyArnsOf(cfnRole: CfnResource): unknown {
+  if (cfnRole instanceof iam.CfnRole) return cfnRole.managedPolicyArns;
+  const rendered = renderResource(cfnRole);
+  return rendered ? rendered.json.Properties?.ManagedPolicyArns : UNREADABLE;
+}
+
+const UNREADABLE = Symbol('unreadable');
+
 /** Why an AWS managed policy cannot be added to the role, or undefined when it can. */
 export function cannotAttachManagedPolicy(role: StackRole): string | undefined {
-  const arns = role.cfnRole.managedPolicyArns;
-  if (role.role || arns === undefined || (Array.isArray(arns) && !Token.isUnresolved(arns))) return undefined;
+  if (role.role) return undefined;
+  const arns = managedPolicyArnsOf(role.cfnRole);
+  if (arns === UNREADABLE) return `the ManagedPolicyArns of role ${role.path} cannot be read yet`;
+  if (arns === undefined || (Array.isArray(arns) && !Token.isUnresolved(arns))) return undefined;
   return `the ManagedPolicyArns of role ${role.path} are a token, so a policy cannot be added to them`;
 }
 
 /**
  * Attaches the AWS managed policy `name` (`service-role/AWSLambdaVPCAccessExecutionRole`) to the
- * role once: through the L2's `addManagedPolicy`, or appended to the CfnRole's ManagedPolicyArns.
+ * role once: through the L2's `addManagedPolicy`, or appended to the CfnRole's ManagedPolicyArns
+ * (with an override of the whole list on a raw CfnResource, which has no typed property).
  * Returns false when the role already has it (as an ARN token or a literal ARN in any partition).
  */
 export function attachAwsManagedPolicy(role: StackRole, name: string): boolean {
   const policy = iam.ManagedPolicy.fromAwsManagedPolicyName(name);
   const stack = Stack.of(role.cfnRole);
   const wanted = JSON.stringify(stack.resolve(policy.managedPolicyArn));
-  const current: unknown = stack.resolve(role.cfnRole.managedPolicyArns);
+  const arns = managedPolicyArnsOf(role.cfnRole);
+  if (arns === UNREADABLE) throw new Error(`the ManagedPolicyArns of role ${role.path} cannot be read yet`);
+  const current: unknown = stack.resolve(arns);
   const literal = new RegExp(`^arn:[a-z-]+:iam::aws:policy/${name}$`);
   const has = (arn: unknown) =>
     JSON.stringify(arn) === wanted || (typeof arn === 'string' && literal.test(arn));
   if (Array.isArray(current) && current.some(has)) return false;
   if (role.role) {
     role.role.addManagedPolicy(policy);
-  } else {
+  } else if (role.cfnRole instanceof iam.CfnRole) {
     role.cfnRole.managedPolicyArns = [...(role.cfnRole.managedPolicyArns ?? []), policy.managedPolicyArn];
+  } else {
+    const kept = Array.isArray(current) ? current : [];
+    role.cfnRole.addPropertyOverride('ManagedPolicyArns', [...kept, policy.managedPolicyArn]);
   }
   return true;
 }

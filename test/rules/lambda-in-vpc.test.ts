@@ -546,7 +546,7 @@ describe('lambda-in-vpc remediation (LambdaInVpc)', () => {
       );
     });
 
-    it("for CDK's own provider functions, which are raw CfnResources", () => {
+    it("for CDK's own provider functions when the VPC is given by ids, whose egress cannot be known", () => {
       const providerOf = (stack: Stack) =>
         stack.node
           .findAll()
@@ -566,8 +566,11 @@ describe('lambda-in-vpc remediation (LambdaInVpc)', () => {
       expect(provider).not.toBeInstanceOf(lambda.CfnFunction);
       expect(remediationRecords(provider)).toEqual(
         notAppliedRecord(
-          'the function is not a lambda.CfnFunction (such as the provider functions CDK defines as raw CfnResources), ' +
-            'so its VpcConfig cannot be set',
+          "CDK's Custom::S3AutoDeleteObjects provider (a CustomResourceProvider) calls the S3 API and answers " +
+            'CloudFormation at a pre-signed S3 URL, but the VPC was given by ids (vpcIds or the context key ' +
+            'cdk-catalogue:vpc), from which whether its subnets reach the AWS APIs cannot be known at synth time ' +
+            '(give it as an ec2.IVpc with private subnets with egress); in the VPC its calls could not get out and ' +
+            'the stack would hang on create and delete for up to an hour, so it is left outside the VPC',
         ),
       );
     });
