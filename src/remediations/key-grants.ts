@@ -7,12 +7,14 @@ import {
   aws_sns as sns,
   aws_sqs as sqs,
   CfnResource,
+  Reference,
   Stack,
   Token,
+  Tokenization,
 } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { isDeepStrictEqual } from 'node:util';
-import { isPlainObject } from '../engine/intrinsics';
+import { isPlainObject, prop } from '../engine/intrinsics';
 import { describe } from '../engine/resolve';
 import { matchesWildcard } from '../rules/pattern';
 import { allOf, KeyFixScope, KeyPlan, KeyStep } from './key-properties';
@@ -277,39 +279,173 @@ function resourcePolicyDocuments(stack: Stack): unknown[] {
     .map((c) => c.policyDocument);
 }
 
-const SOURCE_CONDITION_KEYS = new Set(['aws:SourceArn', 'aws:SourceAccount']);
+type Conditions = Record<string, Record<string, unknown>>;
 
-/** The resource policy's `aws:SourceArn`/`aws:SourceAccount` conditions, which KMS also evaluates. */
-function sourceConditions(condition: unknown): Record<string, Record<string, unknown>> | undefined {
-  const kept = Object.entries(isPlainObject(condition) ? condition : {}).flatMap(([operator, keys]) => {
-    const entries = Object.entries(isPlainObject(keys) ? keys : {}).filter(([key]) =>
-      SOURCE_CONDITION_KEYS.has(key),
-    );
-    return entries.length > 0 ? [[operator, Object.fromEntries(entries)] as const] : [];
-  });
-  return kept.length > 0 ? Object.fromEntries(kept) : undefined;
+/*
+ * Deployable key policies. The created key is the root of its stack: every resource it encrypts
+ * depends on it. A key-policy statement that names a resource (aws:SourceArn = the topic's ARN) makes
+ * the key depend on that resource, hence a cycle (F3004) as soon as the resource, or anything that
+ * depends on it (the queue a rule targets), is encrypted with the key; and one that names a resource of
+ * another stack renders as a Ref to a resource the template does not have (F1020), since the Aspects
+ * run before CDK turns references across stacks into imports. So a key policy names no resource at
+ * all, whatever the order in which the fixes run: a source condition of the resource policy is kept
+ * when it is known before deployment (literals and pseudo parameters), rebuilt from the literal name
+ * of the topic or bucket it refers to, or else replaced by aws:SourceAccount, the stack's account (a
+ * reference in a template can only be to the same account: this stack or an export of the same
+ * environment). The statement is also scoped to what the target's service encrypts, by the
+ * encryption context SQS and SNS pass to KMS: the account's queues, or topics, in the stack's region.
+ */
+
+const SOURCE_ARN = 'aws:sourcearn';
+const SOURCE_ACCOUNT = 'aws:sourceaccount';
+
+/** True for values fixed before deployment: literals and pseudo parameters, no resource, parameter or import. */
+function knownBeforeDeployment(value: unknown): boolean {
+  if (Array.isArray(value)) return value.every(knownBeforeDeployment);
+  if (!isPlainObject(value)) return true;
+  if ('Ref' in value) return typeof value.Ref === 'string' && value.Ref.startsWith('AWS::');
+  if ('Fn::GetAtt' in value || 'Fn::ImportValue' in value) return false;
+  if ('Fn::Sub' in value) {
+    const [text, variables] = listOf(value['Fn::Sub']);
+    const names =
+      typeof text === 'string' ? [...text.matchAll(/\$\{(?!!)([^}]*)\}/g)].map((m) => m[1]) : [''];
+    return names.every((name) => name.startsWith('AWS::')) && knownBeforeDeployment(variables);
+  }
+  return Object.values(value).every(knownBeforeDeployment);
 }
 
-/** A service that writes to the resource: its principal, what it needs and the source it writes from. */
+/** The construct an unresolved value stands for when it is one reference (`topic.topicArn`). */
+function referencedConstruct(value: unknown): IConstruct | undefined {
+  const token = Tokenization.reverse(value, { failConcat: false });
+  return token instanceof Reference ? token.target : undefined;
+}
+
+function sameEnvironment(stack: Stack, other: Stack): boolean {
+  return (
+    isDeepStrictEqual(stack.resolve(stack.account), stack.resolve(other.account)) &&
+    isDeepStrictEqual(stack.resolve(stack.region), stack.resolve(other.region))
+  );
+}
+
+/** The ARN of a topic or bucket with a literal name, built without referring to it. */
+function arnFromLiteralName(stack: Stack, construct: IConstruct): string | undefined {
+  const name =
+    construct instanceof sns.CfnTopic
+      ? construct.topicName
+      : construct instanceof s3.CfnBucket
+        ? construct.bucketName
+        : undefined;
+  if (typeof name !== 'string' || Token.isUnresolved(name)) return undefined;
+  const global = construct instanceof s3.CfnBucket ? { region: '', account: '' } : {};
+  const service = construct instanceof s3.CfnBucket ? 's3' : 'sns';
+  return stack.formatArn({ service, ...global, resource: name, arnFormat: ArnFormat.NO_RESOURCE_NAME });
+}
+
+/** One source value as a key policy can hold it, rendered; undefined when it can only name a resource. */
+function deployableSource(stack: Stack, value: unknown): unknown {
+  const rendered: unknown = stack.resolve(value);
+  if (knownBeforeDeployment(rendered)) return rendered;
+  const source = referencedConstruct(value);
+  const arn =
+    source && sameEnvironment(stack, Stack.of(source)) ? arnFromLiteralName(stack, source) : undefined;
+  return arn === undefined ? undefined : stack.resolve(arn);
+}
+
+function entriesOf(stack: Stack, value: unknown): Array<[string, unknown]> {
+  const object: unknown = Token.isUnresolved(value) ? stack.resolve(value) : value;
+  return isPlainObject(object) ? Object.entries(object) : [];
+}
+
+function withCondition(conditions: Conditions, operator: string, key: string, value: unknown): Conditions {
+  return { ...conditions, [operator]: { ...conditions[operator], [key]: value } };
+}
+
+/** What the key policy keeps of the resource policy's source conditions, and what it had to leave out. */
+interface SourceConditions {
+  readonly conditions: Conditions;
+  /** `aws:SourceArn Fn::GetAtt Uploads.Arn`: conditions replaced by the stack's account. */
+  readonly replaced: readonly string[];
+}
+
+/**
+ * The resource policy's `aws:SourceArn`/`aws:SourceAccount` conditions (unresolved, so that a reference
+ * can be followed to the name of what it refers to), made deployable in a key policy. A list of
+ * sources is kept or replaced whole: dropping one source would stop its deliveries.
+ */
+function sourceConditions(stack: Stack, condition: unknown): SourceConditions {
+  let conditions: Conditions = {};
+  const replaced: string[] = [];
+  for (const [operator, keys] of entriesOf(stack, condition)) {
+    for (const [key, value] of entriesOf(stack, keys)) {
+      const name = key.toLowerCase();
+      if (name !== SOURCE_ARN && name !== SOURCE_ACCOUNT) continue;
+      const values = Array.isArray(value) ? value : [value];
+      const deployable = values.map((v) => deployableSource(stack, v));
+      if (deployable.some((v) => v === undefined)) replaced.push(`${key} ${describe(stack.resolve(value))}`);
+      else
+        conditions = withCondition(
+          conditions,
+          operator,
+          key,
+          Array.isArray(value) ? deployable : deployable[0],
+        );
+    }
+  }
+  const keptAccount = Object.values(conditions).some((keys) =>
+    Object.keys(keys).some((key) => key.toLowerCase() === SOURCE_ACCOUNT),
+  );
+  if (replaced.length > 0 && !keptAccount) {
+    conditions = withCondition(conditions, 'StringEquals', 'aws:SourceAccount', stack.resolve(stack.account));
+  }
+  return { conditions, replaced };
+}
+
+/** The encryption context SQS and SNS pass to KMS, limited to the account's queues or topics in the region. */
+function encryptionContextOf(stack: Stack, target: CfnResource): Conditions {
+  const context =
+    target instanceof sqs.CfnQueue
+      ? { service: 'sqs', key: 'kms:EncryptionContext:aws:sqs:arn' }
+      : target instanceof sns.CfnTopic
+        ? { service: 'sns', key: 'kms:EncryptionContext:aws:sns:topicArn' }
+        : undefined;
+  if (!context) return {};
+  const pattern = stack.formatArn({
+    service: context.service,
+    resource: '*',
+    arnFormat: ArnFormat.NO_RESOURCE_NAME,
+  });
+  return { StringLike: { [context.key]: stack.resolve(pattern) } };
+}
+
+/** A service that writes to the resource: its principal, what it needs and the sources it writes from. */
 interface ServiceWriter {
   readonly service: string;
   readonly keyActions: readonly string[];
-  readonly conditions?: Record<string, Record<string, unknown>>;
+  readonly sources?: SourceConditions;
+}
+
+/** The statements of a policy document as written, tokens unresolved. */
+function unresolvedStatementsOf(stack: Stack, document: unknown): unknown[] {
+  const json: unknown = document instanceof iam.PolicyDocument ? document.toJSON() : document;
+  const object: unknown = Token.isUnresolved(json) ? stack.resolve(json) : json;
+  return listOf(isPlainObject(object) ? object.Statement : undefined);
 }
 
 /** AWS services that the stack's queue, topic and bucket policies allow to use `target`. */
 function serviceWriters(stack: Stack, target: CfnResource, uses: readonly KeyUse[]): ServiceWriter[] {
   const logicalId = stack.resolve(target.logicalId) as string;
   return resourcePolicyDocuments(stack).flatMap((document) =>
-    statementsOf(stack, document).flatMap((statement) => {
+    unresolvedStatementsOf(stack, document).flatMap((unresolved) => {
+      const statement: unknown = stack.resolve(unresolved);
+      if (!isPlainObject(statement)) return [];
       const keyActions = keyActionsFor(statement, logicalId, uses);
       const principal = statement.Principal;
       const services = listOf(isPlainObject(principal) ? principal.Service : undefined);
-      return keyActions.length === 0
-        ? []
-        : services
-            .filter((service): service is string => typeof service === 'string')
-            .map((service) => ({ service, keyActions, conditions: sourceConditions(statement.Condition) }));
+      if (keyActions.length === 0) return [];
+      const sources = sourceConditions(stack, prop(unresolved, 'Condition'));
+      return services
+        .filter((service): service is string => typeof service === 'string')
+        .map((service) => ({ service, keyActions, sources }));
     }),
   );
 }
@@ -333,12 +469,16 @@ export function allowServiceWriters(
 
 /** Allows one service in the key policy; with the given key, says what its owner must add. */
 function allowServiceInKeyPolicy(scope: KeyFixScope, target: CfnResource, writer: ServiceWriter): KeyPlan {
+  const conditions = { ...writer.sources?.conditions };
+  for (const [operator, keys] of Object.entries(encryptionContextOf(scope.stack, target))) {
+    conditions[operator] = { ...conditions[operator], ...keys };
+  }
   const statement = () =>
     new iam.PolicyStatement({
       principals: [new iam.ServicePrincipal(writer.service)],
       actions: [...writer.keyActions],
       resources: ['*'],
-      conditions: writer.conditions,
+      conditions: Object.keys(conditions).length > 0 ? conditions : undefined,
     });
   if (scope.keyIsImported) {
     return (
@@ -347,7 +487,13 @@ function allowServiceInKeyPolicy(scope: KeyFixScope, target: CfnResource, writer
       `${statementText(scope.stack, statement())}; then set the key yourself, or leave encryptionKeyArn unset`
     );
   }
-  return [keyPolicyStep(statement, `allowed ${writer.service} to use the key in its key policy`)];
+  const replaced = writer.sources?.replaced ?? [];
+  const scoped =
+    replaced.length === 0
+      ? ''
+      : ` for sources in the stack's account (${replaced.join(', ')} would make the key policy name a resource: ` +
+        'a dependency cycle, or a reference to another stack)';
+  return [keyPolicyStep(statement, `allowed ${writer.service} to use the key in its key policy${scoped}`)];
 }
 
 const ELB_LOG_DELIVERY = 'logdelivery.elasticloadbalancing.amazonaws.com';

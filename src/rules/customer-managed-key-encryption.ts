@@ -609,6 +609,12 @@ interface Params {
 export default defineRule<Params>({
   meta: {
     id: 'customer-managed-key-encryption',
+    fix: {
+      manually:
+        "encrypt with a customer-managed kms.Key (the construct's encryptionKey prop, or its KMS key property on the L1)",
+      aspect: 'EncryptWithCustomerManagedKey',
+      settings: [],
+    },
     description: 'Data at rest is encrypted with a customer-managed KMS key',
     resourceTypes: SUPPORTED_TYPES,
     compliantWhen:
@@ -629,7 +635,13 @@ export default defineRule<Params>({
       'kms:Decrypt to senders and publishers; kms:Encrypt, ReEncrypt*, GenerateDataKey* and Decrypt to S3 writers), to ' +
       "the function's role (kms:Decrypt) and to the project's and pipeline's roles (kms:Encrypt, Decrypt, ReEncrypt*, " +
       "GenerateDataKey*); a created key's policy allows CloudWatch Logs for log groups, and the AWS services that the " +
-      "stack's queue, topic and bucket policies let write. It is not applied, saying why, when a user cannot get the key: " +
+      "stack's queue, topic and bucket policies let write. A key policy names no resource, so that the templates deploy " +
+      '(the key every encrypted resource depends on cannot depend on one of them, a cycle, nor Ref a resource of another ' +
+      "stack): of the resource policy's aws:SourceArn and aws:SourceAccount conditions it keeps those known before " +
+      'deployment (literals, pseudo parameters), rebuilds the ARN of a topic or bucket with a literal name from its name, ' +
+      "and replaces any other by aws:SourceAccount = the stack's account; a service writing to a queue or topic is also " +
+      "limited by the encryption context to the account's queues (kms:EncryptionContext:aws:sqs:arn) or topics " +
+      '(kms:EncryptionContext:aws:sns:topicArn) in the region. It is not applied, saying why, when a user cannot get the key: ' +
       'a role outside the stack or a raw L1 policy; CloudWatch Logs or a writing service with encryptionKeyArn, whose ' +
       'key policy only its owner can change; a load balancer access-log bucket (SSE-S3 only); replicas or artifact stores ' +
       'in other regions. Not seen: principals of other stacks and accounts, statements on *, services without a resource ' +

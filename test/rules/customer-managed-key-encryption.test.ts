@@ -1494,6 +1494,10 @@ describe('customer-managed-key-encryption remediation (EncryptWithCustomerManage
       ]);
     });
 
+    const arnPattern = (service: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:eu-west-1:111111111111:*`]],
+    });
+
     it('allows the services that the stack lets write to a queue or topic in the key policy (SNS, S3 events)', () => {
       const { template } = synthWithAspects(servicesWriting, new EncryptWithCustomerManagedKey());
       const { ref, resource } = createdKey(template);
@@ -1505,7 +1509,11 @@ describe('customer-managed-key-encryption remediation (EncryptWithCustomerManage
             Principal: { Service: 'sns.amazonaws.com' },
             Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
             Resource: '*',
-            Condition: { ArnEquals: { 'aws:SourceArn': { Ref: expect.stringMatching(/^Topic/) } } },
+            // Not aws:SourceArn = the topic: the encrypted topic would depend on the key and the key on it.
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': '111111111111' },
+              StringLike: { 'kms:EncryptionContext:aws:sqs:arn': arnPattern('sqs') },
+            },
           },
           {
             Effect: 'Allow',
@@ -1513,7 +1521,8 @@ describe('customer-managed-key-encryption remediation (EncryptWithCustomerManage
             Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
             Resource: '*',
             Condition: {
-              ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [expect.stringMatching(/^Uploads/), 'Arn'] } },
+              StringEquals: { 'aws:SourceAccount': '111111111111' },
+              StringLike: { 'kms:EncryptionContext:aws:sns:topicArn': arnPattern('sns') },
             },
           },
         ]),
