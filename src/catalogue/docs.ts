@@ -31,7 +31,8 @@ function controlSection(control: Control, packName: string): string {
     `- Rule \`${control.rule}\` on ${types.map((t) => `\`${t}\``).join(', ')}`,
     `- Applies ${applicability(control)}; severity ${control.severity}${control.suppressible ? '' : '; cannot be waived'}`,
     `- Compliant when ${rule?.meta.compliantWhen ?? 'the rule is unknown'}.`,
-    `- Remediation: ${rule?.meta.remediation ?? 'none'}.`,
+    `- Fix by hand: ${rule?.meta.fix.manually ?? 'none'}.`,
+    `- Remediation${rule ? ` (Aspect \`${rule.meta.fix.aspect}\`)` : ''}: ${rule?.meta.remediation ?? 'none'}.`,
   ];
   const given = params(control);
   if (given) lines.push(`- Params: ${given}`);

@@ -147,7 +147,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
       this.reported.push({
         ruleName: evaluation.findingId,
         description: describeEvaluation(evaluation, this.controlOf(evaluation), this.verboseMessages),
-        fix: suggestedFix(evaluation, this.controlOf(evaluation), this.name),
+        fix: suggestedFix(evaluation, this.controlOf(evaluation)),
         severity: this.severityOf(evaluation),
         ruleMetadata: {
           control: evaluation.controlId,

@@ -2,6 +2,7 @@ import { Control } from '../catalogue/model';
 import { formatRating, RATING_CONTEXT_KEY, STRICTEST_RATING } from '../catalogue/rating';
 import { Evaluation, isFinding, REMEDIATION_NOT_APPLIED } from '../engine/evaluate';
 import { findRule } from '../rules';
+import { REMEDIATION_CONTEXT_KEYS, RemediationSettings } from '../remediations/context';
 
 /** Why a fix did not reach a pipeline Stage's stack, and what to do. */
 export const MISSED_BY_REMEDIATIONS =
@@ -24,14 +25,34 @@ function whatIsWrong(evaluation: Evaluation): string {
   return evaluation.status === 'unverifiable' ? `could not be verified at synth time: ${reason}` : reason;
 }
 
-/** How to fix the finding, then how to waive it (or that it cannot be waived). */
-export function suggestedFix(evaluation: Evaluation, control: Control, packNamespace: string): string {
+/**
+ * What to do, in a line or two: the change to make, and how to let the paired remediation make it
+ * (which Aspect, which setting it needs). The long texts live in the docs, under the finding id.
+ * CDK itself prints how to acknowledge a finding that can be waived.
+ */
+export function suggestedFix(evaluation: Evaluation, control: Control): string {
   const rule = findRule(evaluation.ruleId);
-  const fix = rule ? `Remediation: ${rule.meta.remediation}.` : '';
-  const waive = control.suppressible
-    ? `Or waive it: Validations.of(construct).acknowledge({ id: '${packNamespace}::${evaluation.findingId}', reason: '<why, ticket, expiry>' }).`
-    : 'This control cannot be waived.';
-  return [fix, waive].filter(Boolean).join('\n');
+  const lines: string[] = [];
+  if (rule) {
+    lines.push(`${capitalize(rule.meta.fix.manually)}.`);
+    if (rule.remediate && control.remediation.enabled) {
+      const settings = rule.meta.fix.settings.map(describeSetting).join(' or ');
+      lines.push(
+        `Or let EnterpriseCatalogueRemediations (or the ${rule.meta.fix.aspect} Aspect) do it${settings ? `; it needs ${settings}` : ''}.`,
+      );
+    }
+  }
+  lines.push(
+    control.suppressible
+      ? `Details: README, control ${evaluation.findingId}.`
+      : `Details: README, control ${evaluation.findingId}. This control cannot be waived.`,
+  );
+  return lines.join('\n');
+}
+
+function describeSetting(setting: keyof RemediationSettings): string {
+  const contextKey = REMEDIATION_CONTEXT_KEYS[setting];
+  return contextKey ? `${setting} (or context ${contextKey})` : setting;
 }
 
 /**
@@ -66,4 +87,8 @@ export function summarize(
     );
   }
   return lines.join('\n');
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

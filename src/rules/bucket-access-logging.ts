@@ -407,6 +407,12 @@ function judgeDestination(
 export default defineRule({
   meta: {
     id: 'bucket-access-logging',
+    fix: {
+      manually:
+        'log server access to a separate bucket (s3.Bucket serverAccessLogsBucket, or LoggingConfiguration on the CfnBucket)',
+      aspect: 'BucketAccessLogging',
+      settings: ['accessLogsBucketName'],
+    },
     description: 'S3 buckets log server access',
     resourceTypes: [BUCKET],
     compliantWhen:

@@ -45,6 +45,11 @@ function describeFix(before: unknown): string {
 export default defineRule({
   meta: {
     id: 'bucket-versioning',
+    fix: {
+      manually: 'turn versioning on (s3.Bucket versioned: true)',
+      aspect: 'BucketVersioning',
+      settings: [],
+    },
     description: 'S3 buckets are versioned',
     resourceTypes: ['AWS::S3::Bucket'],
     compliantWhen:

@@ -23,6 +23,11 @@ const FLEET = 'Environment.Fleet';
 export default defineRule({
   meta: {
     id: 'codebuild-in-vpc',
+    fix: {
+      manually: 'run the project in a VPC (codebuild.Project vpc, subnetSelection and securityGroups)',
+      aspect: 'CodeBuildInVpc',
+      settings: ['vpc', 'vpcIds'],
+    },
     description: 'CodeBuild projects run in a VPC',
     resourceTypes: ['AWS::CodeBuild::Project'],
     compliantWhen:

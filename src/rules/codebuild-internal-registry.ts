@@ -129,6 +129,12 @@ interface UrlPolicy {
 export default defineRule<Params>({
   meta: {
     id: 'codebuild-internal-registry',
+    fix: {
+      manually:
+        "point every registry variable of the build at the internal repository (buildEnvironment environmentVariables, the build spec's env and pipeline action overrides)",
+      aspect: 'CodeBuildInternalRegistry',
+      settings: ['registries', 'codeArtifact'],
+    },
     description: 'CodeBuild installs packages only from the internal repository',
     resourceTypes: ['AWS::CodeBuild::Project'],
     compliantWhen:
@@ -187,7 +193,7 @@ export default defineRule<Params>({
           type: 'string',
           format: 'regex',
           description:
-            'A regular expression every registry variable must match (default: a CodeArtifact endpoint)',
+            'A regular expression (RE2 syntax: no lookaround or backreferences) every registry variable must match (default: a CodeArtifact endpoint)',
           default: CODEARTIFACT_ENDPOINT,
         },
         allowedCodeArtifactDomainOwners: {

@@ -12,6 +12,11 @@ const SYMMETRIC = 'SYMMETRIC_DEFAULT';
 export default defineRule({
   meta: {
     id: 'key-rotation',
+    fix: {
+      manually: 'turn rotation on (kms.Key enableKeyRotation: true)',
+      aspect: 'KeyRotation',
+      settings: [],
+    },
     description: 'KMS keys rotate their key material automatically',
     resourceTypes: ['AWS::KMS::Key'],
     compliantWhen:

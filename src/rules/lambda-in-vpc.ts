@@ -17,6 +17,11 @@ const FUNCTION_VPC_CONFIG: VpcConfigShape = {
 export default defineRule({
   meta: {
     id: 'lambda-in-vpc',
+    fix: {
+      manually: 'run the function in a VPC (lambda.Function vpc, vpcSubnets and securityGroups)',
+      aspect: 'LambdaInVpc',
+      settings: ['vpc', 'vpcIds'],
+    },
     description: 'Lambda functions run in a VPC',
     resourceTypes: ['AWS::Lambda::Function'],
     compliantWhen:

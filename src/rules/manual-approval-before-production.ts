@@ -502,6 +502,12 @@ function noProductionStage(test: ProductionTest): string {
 export default defineRule<Params>({
   meta: {
     id: 'manual-approval-before-production',
+    fix: {
+      manually:
+        "put a manual approval before the production stage's first action that can change anything (CDK Pipelines: pre: [new ManualApprovalStep('Approve')] on addStage)",
+      aspect: 'ManualApprovalBeforeProduction',
+      settings: [],
+    },
     description: 'A manual approval precedes every production deployment',
     resourceTypes: ['AWS::CodePipeline::Pipeline'],
     compliantWhen: [
@@ -523,7 +529,7 @@ export default defineRule<Params>({
           type: 'string',
           format: 'regex',
           description:
-            "Regular expression searched in the Name of each stage as written and in its words joined by single spaces ('NonProd-eu1' is 'Non Prod eu 1'). The default finds the word prod, production, prd or live unless the word before it is non or pre, without lookaround so that a linear-time (RE2) matcher runs it",
+            "Regular expression (RE2 syntax: no lookaround or backreferences) searched in the Name of each stage as written and in its words joined by single spaces ('NonProd-eu1' is 'Non Prod eu 1'). The default finds the word prod, production, prd or live unless the word before it is non or pre, without lookaround so that a linear-time (RE2) matcher runs it",
           default: DEFAULT_PRODUCTION_PATTERN,
         },
         caseSensitive: {

@@ -1,7 +1,7 @@
 import type { CfnResource } from 'aws-cdk-lib';
 import { TemplateResolver } from '../engine/resolve';
 import { StackTemplate } from '../engine/template';
-import type { RemediationContext, RemediationResult } from '../remediations/context';
+import type { RemediationContext, RemediationResult, RemediationSettings } from '../remediations/context';
 
 /** A rule's answer for one resource (for one combination of `Fn::If` branches). */
 export type Verdict =
@@ -54,8 +54,17 @@ export interface RuleModule<P extends object = Record<string, unknown>> {
     readonly resourceTypes: readonly string[];
     /** When a resource complies, for the docs. */
     readonly compliantWhen: string;
-    /** What the paired remediation does, for findings and docs. */
+    /** What the paired remediation does, for the docs. */
     readonly remediation: string;
+    /** What a finding advises, in a line: the change to make by hand, and how to let the paired fix make it. */
+    readonly fix: {
+      /** The change, in the words of the L2 construct where there is one. */
+      readonly manually: string;
+      /** The exported Aspect that applies this rule's fix alone. */
+      readonly aspect: string;
+      /** The remediation settings the fix needs, any one of them (none: it needs no setting). */
+      readonly settings: ReadonlyArray<keyof RemediationSettings>;
+    };
     readonly paramsSchema: ParamsSchema;
   };
   check(resource: ResourceUnderCheck, params: P, resolver: TemplateResolver): Verdict;
