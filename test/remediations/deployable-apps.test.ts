@@ -5,6 +5,8 @@ import {
   App,
   Aspects,
   aws_dynamodb as dynamodb,
+  aws_ec2 as ec2,
+  aws_logs as logs,
   aws_lambda as lambda,
   aws_lambda_event_sources as sources,
   aws_s3 as s3,
@@ -17,11 +19,13 @@ import {
   Fn,
   aws_iam as iam,
   NestedStack,
+  RemovalPolicy,
   Stack,
   Stage,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { buildExampleApp } from '../../examples/pipeline-app/app';
+import { PipelineStack } from '../../examples/pipeline-app/pipeline-stack';
 import { REMEDIATION_SETTINGS } from '../../examples/pipeline-app/remediation-settings';
 import { EnterpriseCatalogueChecks, EnterpriseCatalogueRemediations, isFinding } from '../../src';
 import { Evaluation } from '../../src/engine/evaluate';
@@ -531,5 +535,48 @@ describe('the customer-managed-key fix produces deployable templates', () => {
       ]);
       expect(left[0].reason).toMatch(/replicas in 'eu-central-1', and a KMS key serves only its own region/);
     });
+  });
+});
+
+describe('every fix at once, on the shapes the issue names', () => {
+  it('a cross-region CDK Pipeline with crossAccountKeys: Prod in another region and account', () => {
+    const { app, outdir } = validatedApp();
+    EnterpriseCatalogueRemediations.applyTo(app, REMEDIATIONS);
+    new PipelineStack(app, 'Pipeline', {
+      env: ENV,
+      crossAccountKeys: true,
+      uatEnv: { account: '222222222222', region: ENV.region },
+      prodEnv: { account: '333333333333', region: 'us-east-1' },
+      prepareStage: (stage) => EnterpriseCatalogueRemediations.applyTo(stage, REMEDIATIONS),
+    });
+    const synthesized = synthesize(app, outdir);
+    // CDK Pipelines adds a support stack in us-east-1 for the replication bucket and its key.
+    expect(synthesized.pack.evaluations.some((e) => e.stackId.startsWith('cross-region-stack-'))).toBe(true);
+    // Keys are created for the app stacks; the pipeline side already uses CDK Pipelines' own keys.
+    expectDeployable(synthesized, 2);
+  });
+
+  it("CDK's own custom resources (auto-delete, notifications, log retention, default security group), with a VPC that has egress", () => {
+    const { app, outdir } = validatedApp();
+    const stack = new Stack(app, 'Providers', { env: ENV });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1, restrictDefaultSecurityGroup: true });
+    EnterpriseCatalogueRemediations.applyTo(app, { ...REMEDIATIONS, vpc });
+    const bucket = new s3.Bucket(stack, 'Scratch', {
+      autoDeleteObjects: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    bucket.addEventNotification(
+      s3.EventType.OBJECT_CREATED,
+      new s3n.SqsDestination(new sqs.Queue(stack, 'Inbox')),
+    );
+    new lambda.Function(stack, 'Worker', { ...FUNCTION_PROPS, logRetention: logs.RetentionDays.ONE_WEEK });
+    const synthesized = synthesize(app, outdir);
+    expectDeployable(synthesized, 1);
+    const providers = synthesized.pack.evaluations.filter(
+      (e) =>
+        e.controlId === 'Lambda.1' &&
+        /Custom::|BucketNotificationsHandler|LogRetention/.test(e.constructPath ?? ''),
+    );
+    expect(providers.map((e) => e.status)).toEqual(Array(4).fill('remediated'));
   });
 });
