@@ -192,14 +192,14 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
 
 /**
  * What the tree knows and the template may not: the construct path (CDK writes `aws:cdk:path` only
- * when the CLI asks for it), and, for a finding in a stack the App's remediations never reached, why.
+ * when the CLI asks for it; content no construct renders gets its stack's), and, for a finding in a stack the App's remediations never reached, why.
  */
 function withTreeFacts(
   evaluation: Evaluation,
   tree: ConstructIndex,
   missed: ReadonlySet<string>,
 ): Evaluation {
-  const constructPath = evaluation.constructPath ?? tree.elementOf(evaluation)?.node.path;
+  const constructPath = evaluation.constructPath ?? tree.subjectOf(evaluation).node.path;
   const reason =
     isFinding(evaluation) && missed.has(evaluation.stackId)
       ? `${evaluation.reason}; ${MISSED_BY_REMEDIATIONS}`

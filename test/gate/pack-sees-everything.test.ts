@@ -177,6 +177,7 @@ describe('template content that no CfnResource backs', () => {
       ].sort(),
     );
     expect(macro.every((e) => e.status === 'unverifiable')).toBe(true);
+    expect(macro.every((e) => e.constructPath === 'Macro')).toBe(true);
     expect(error?.message).toMatch(/Corp::Rewrite, a macro that may rewrite/);
   });
 });
