@@ -1,9 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { firstAcknowledgement } from '../engine/acknowledgement-ids';
 import { Waiver } from '../engine/evaluate';
-
-/** CDK writes `annotation::` (before 2.262.1) or `Annotation::` for ids acknowledged without a namespace. */
-const ANNOTATION_NAMESPACE = /^annotation$/i;
 
 /**
  * Finds the acknowledgement closest to a construct (itself, then its ancestors) for a finding id,
@@ -14,30 +12,13 @@ export function findAcknowledgement(
   findingId: string,
   packNamespace: string,
 ): Waiver | undefined {
-  for (const scope of [...construct.node.scopes].reverse()) {
-    for (const entry of scope.node.metadata) {
-      if (
-        entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY ||
-        typeof entry.data !== 'object' ||
-        !entry.data
-      )
-        continue;
-      for (const [id, reason] of Object.entries(entry.data as Record<string, unknown>)) {
-        if (acknowledges(id, findingId, packNamespace)) {
-          return { id, reason: String(reason ?? ''), acknowledgedAt: scope.node.path };
-        }
-      }
-    }
-  }
-  return undefined;
-}
-
-function acknowledges(acknowledgedId: string, findingId: string, packNamespace: string): boolean {
-  const separator = acknowledgedId.indexOf('::');
-  if (separator === -1) return acknowledgedId === findingId;
-  const namespace = acknowledgedId.slice(0, separator);
-  const rule = acknowledgedId.slice(separator + 2);
-  return rule === findingId && (namespace === packNamespace || ANNOTATION_NAMESPACE.test(namespace));
+  const scopes = [...construct.node.scopes].reverse().map((scope) => ({
+    path: scope.node.path,
+    entries: scope.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .map((entry) => entry.data as unknown),
+  }));
+  return firstAcknowledgement(scopes, findingId, packNamespace);
 }
 
 /** True when CDK itself will match this acknowledgement to our violation and list it as suppressed. */

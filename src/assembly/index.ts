@@ -1,0 +1,10 @@
+/**
+ * The input side of `cdk-catalogue check`: an existing cloud assembly (`cdk.out`) or plain
+ * CloudFormation template files, read into what the engine judges. Pure: nothing here imports
+ * aws-cdk-lib or constructs, so `check` runs where they are not installed.
+ */
+export { InputError } from './input-error';
+export { readCloudAssembly } from './cloud-assembly';
+export { readTemplateFiles } from './template-files';
+export { templateLineOf } from './template-text';
+export type { JudgedInput, ReadOptions, SourceLocation } from './types';
