@@ -12,4 +12,21 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // The CLI, the catalogue, the engine, the checks and the report run where aws-cdk-lib is not installed.
+    files: ['src/{assembly,catalogue,cli,engine,remediations,report,rules}/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: ['aws-cdk-lib', 'constructs', 'cdk-nag'].map((name) => ({
+            name,
+            allowTypeImports: true,
+            message:
+              'the CLI and the checks run without CDK: import its types only, and reach a class through `cdk` (src/rules/cdk.ts)',
+          })),
+        },
+      ],
+    },
+  },
 );

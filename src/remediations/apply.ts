@@ -1,4 +1,5 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import type { CfnResource, Stack } from 'aws-cdk-lib';
+import { cdk } from '../rules/cdk';
 import { CompiledControl } from '../engine/controls';
 import { judgeResource } from '../engine/evaluate';
 import { TemplateResolver } from '../engine/resolve';
@@ -35,7 +36,7 @@ function renderedStack(stack: Stack): StackTemplate {
 function verdictNow(compiledControl: CompiledControl, resource: CfnResource): Verdict | undefined {
   const current = renderResource(resource);
   if (!current) return undefined;
-  const stack = renderedStack(Stack.of(resource));
+  const stack = renderedStack(cdk.Stack.of(resource));
   const withCurrent: StackTemplate = {
     ...stack,
     template: { Resources: { ...stack.template.Resources, [current.logicalId]: current.json } },
@@ -74,7 +75,7 @@ export function remediateResource(
   } catch (e) {
     result = notApplied(`the fix failed (${(e as Error).message}); please report this`);
   }
-  renderedStacks.delete(Stack.of(resource));
+  renderedStacks.delete(cdk.Stack.of(resource));
   recordRemediation(
     resource,
     findingId,

@@ -1,5 +1,6 @@
-import { CfnResource, IAspect } from 'aws-cdk-lib';
-import { IConstruct } from 'constructs';
+import type { IAspect } from 'aws-cdk-lib';
+import { cdk } from '../rules/cdk';
+import type { IConstruct } from 'constructs';
 import { loadCatalogue } from '../catalogue/load';
 import { Catalogue } from '../catalogue/model';
 import { withParamDefaults } from '../catalogue/params';
@@ -46,7 +47,7 @@ export abstract class ControlRemediation implements IAspect {
   }
 
   public visit(node: IConstruct): void {
-    if (CfnResource.isCfnResource(node)) remediateResource(this.compiledControl, node, this.props);
+    if (cdk.CfnResource.isCfnResource(node)) remediateResource(this.compiledControl, node, this.props);
   }
 }
 

@@ -1,4 +1,5 @@
-import { aws_codebuild as codebuild, Stack, Tokenization } from 'aws-cdk-lib';
+import type { aws_codebuild as codebuild } from 'aws-cdk-lib';
+import { cdk } from '../rules/cdk';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { isPlainObject } from '../engine/intrinsics';
 
@@ -16,8 +17,8 @@ export interface InlineBuildSpec {
  */
 export function readInlineBuildSpec(project: codebuild.CfnProject): InlineBuildSpec | string {
   const source = project.source;
-  if (Tokenization.isResolvable(source)) return 'Source is a token';
-  const text: unknown = Stack.of(project).resolve(source.buildSpec);
+  if (cdk.Tokenization.isResolvable(source)) return 'Source is a token';
+  const text: unknown = cdk.Stack.of(project).resolve(source.buildSpec);
   if (text === undefined) return 'the build spec is the buildspec.yml file in the source';
   if (typeof text !== 'string') return 'Source.BuildSpec has parts only known at deploy time';
   const json = parseOrUndefined(() => JSON.parse(text));

@@ -1,4 +1,5 @@
-import { aws_iam as iam, Stack } from 'aws-cdk-lib';
+import type { aws_iam as iam, Stack } from 'aws-cdk-lib';
+import { cdk } from '../rules/cdk';
 
 /** The variables whose URL the `codeArtifact` setting gives, and the repository format each reads. */
 export const CODEARTIFACT_FORMATS: Readonly<Record<string, 'npm' | 'pypi'>> = {
@@ -92,16 +93,16 @@ export function readStatements(
     stack.formatArn({ service: 'codeartifact', region, account: owner, resource, resourceName });
   const unique = (arns: string[]) => [...new Set(arns)];
   return [
-    new iam.PolicyStatement({
+    new cdk.aws_iam.PolicyStatement({
       actions: ['codeartifact:GetAuthorizationToken'],
       resources: unique(endpoints.map((e) => arn(e, 'domain', e.domain))),
     }),
-    new iam.PolicyStatement({
+    new cdk.aws_iam.PolicyStatement({
       actions: ['codeartifact:GetRepositoryEndpoint', 'codeartifact:ReadFromRepository'],
       resources: unique(endpoints.map((e) => arn(e, 'repository', `${e.domain}/${e.repository}`))),
     }),
     // GetAuthorizationToken is called with a bearer token from STS.
-    new iam.PolicyStatement({
+    new cdk.aws_iam.PolicyStatement({
       actions: ['sts:GetServiceBearerToken'],
       resources: ['*'],
       conditions: { StringEquals: { 'sts:AWSServiceName': 'codeartifact.amazonaws.com' } },

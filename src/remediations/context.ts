@@ -1,5 +1,6 @@
-import { aws_ec2 as ec2, aws_kms as kms, Fn, Stack, Token } from 'aws-cdk-lib';
-import { IConstruct } from 'constructs';
+import type { aws_ec2 as ec2, aws_kms as kms, Stack } from 'aws-cdk-lib';
+import { cdk } from '../rules/cdk';
+import type { IConstruct } from 'constructs';
 
 /** A VPC given by ids, as platform teams publish them per account. */
 export interface VpcIds {
@@ -77,12 +78,12 @@ export class RemediationContext {
     /** The control's `remediation.params` from the catalogue. */
     public readonly remediationParams: Readonly<Record<string, unknown>> = {},
   ) {
-    this.stack = Stack.of(scope);
+    this.stack = cdk.Stack.of(scope);
   }
 
   /** The stack's account when it is known at synth time (not an environment-agnostic stack). */
   public get account(): string | undefined {
-    return Token.isUnresolved(this.stack.account) ? undefined : this.stack.account;
+    return cdk.Token.isUnresolved(this.stack.account) ? undefined : this.stack.account;
   }
 
   /** The VPC to use, or the reason there is none for this stack. */
@@ -112,8 +113,8 @@ export class RemediationContext {
     let key = createdKeys.get(this.stack);
     if (!key) {
       key = arn
-        ? kms.Key.fromKeyArn(this.stack, 'CatalogueEncryptionKey', arn)
-        : new kms.Key(this.stack, 'CatalogueEncryptionKey', {
+        ? cdk.aws_kms.Key.fromKeyArn(this.stack, 'CatalogueEncryptionKey', arn)
+        : new cdk.aws_kms.Key(this.stack, 'CatalogueEncryptionKey', {
             enableKeyRotation: true,
             description: `Customer-managed key for data at rest in ${this.stack.stackName} (cdk-catalogue-checks)`,
           });
@@ -133,18 +134,20 @@ export class RemediationContext {
     const concrete = text
       .replace(
         /\$\{AWS::AccountId\}/g,
-        Token.isUnresolved(this.stack.account) ? '${AWS::AccountId}' : this.stack.account,
+        cdk.Token.isUnresolved(this.stack.account) ? '${AWS::AccountId}' : this.stack.account,
       )
       .replace(
         /\$\{AWS::Region\}/g,
-        Token.isUnresolved(this.stack.region) ? '${AWS::Region}' : this.stack.region,
+        cdk.Token.isUnresolved(this.stack.region) ? '${AWS::Region}' : this.stack.region,
       );
-    return /\$\{AWS::/.test(concrete) ? Fn.sub(concrete) : concrete;
+    return /\$\{AWS::/.test(concrete) ? cdk.Fn.sub(concrete) : concrete;
   }
 }
 
 function privateSubnetType(vpc: ec2.IVpc): ec2.SubnetType {
-  return vpc.privateSubnets.length > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED;
+  return vpc.privateSubnets.length > 0
+    ? cdk.aws_ec2.SubnetType.PRIVATE_WITH_EGRESS
+    : cdk.aws_ec2.SubnetType.PRIVATE_ISOLATED;
 }
 
 /** Props win over context; context is read where the resource is, so a Stage or Stack can set its own. */

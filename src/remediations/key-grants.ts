@@ -1,18 +1,14 @@
-import {
-  ArnFormat,
+import type {
   aws_elasticloadbalancingv2 as elbv2,
   aws_iam as iam,
-  aws_kms as kms,
   aws_s3 as s3,
   aws_sns as sns,
   aws_sqs as sqs,
   CfnResource,
-  Reference,
   Stack,
-  Token,
-  Tokenization,
 } from 'aws-cdk-lib';
-import { IConstruct } from 'constructs';
+import { cdk } from '../rules/cdk';
+import type { IConstruct } from 'constructs';
 import { isDeepStrictEqual } from 'node:util';
 import { isPlainObject, prop } from '../engine/intrinsics';
 import { describe } from '../engine/resolve';
@@ -55,7 +51,7 @@ interface IdentityDocument {
 
 /** The construct path from the stack; an L1 by its L2's (`Queue`, not `Queue/Resource`). */
 function pathIn(stack: Stack, construct: IConstruct): string {
-  const named = construct instanceof CfnResource ? (ownerOf(construct) ?? construct) : construct;
+  const named = construct instanceof cdk.CfnResource ? (ownerOf(construct) ?? construct) : construct;
   return named.node.path.slice(stack.node.path.length + 1);
 }
 
@@ -69,13 +65,13 @@ function unique(values: Iterable<string>): string[] {
 
 /** The statements of a policy document, rendered; an L2 document is read without freezing it. */
 function statementsOf(stack: Stack, document: unknown): Statement[] {
-  const json = document instanceof iam.PolicyDocument ? document.toJSON() : document;
+  const json = document instanceof cdk.aws_iam.PolicyDocument ? document.toJSON() : document;
   const rendered: unknown = stack.resolve(json);
   return listOf(isPlainObject(rendered) ? rendered.Statement : undefined).filter(isPlainObject);
 }
 
 function inlineStatementsOf(stack: Stack, role: iam.CfnRole): Statement[] {
-  const policies = Token.isUnresolved(role.policies) ? [] : listOf(role.policies);
+  const policies = cdk.Token.isUnresolved(role.policies) ? [] : listOf(role.policies);
   return policies.flatMap((policy) =>
     isPlainObject(policy) && 'policyDocument' in policy ? statementsOf(stack, policy.policyDocument) : [],
   );
@@ -95,13 +91,13 @@ function roleDocument(stack: Stack, role: iam.Role, cfnRole: iam.CfnRole): Ident
     add: (statement) => role.addToPrincipalPolicy(statement),
     added: () => {
       const policy = role.node.tryFindChild('DefaultPolicy');
-      return policy instanceof iam.Policy ? statementsOf(stack, policy.document) : [];
+      return policy instanceof cdk.aws_iam.Policy ? statementsOf(stack, policy.document) : [];
     },
   };
 }
 
 function isL2Policy(construct: IConstruct | undefined): construct is iam.Policy | iam.ManagedPolicy {
-  return construct instanceof iam.Policy || construct instanceof iam.ManagedPolicy;
+  return construct instanceof cdk.aws_iam.Policy || construct instanceof cdk.aws_iam.ManagedPolicy;
 }
 
 /** The IAM policies (standalone, managed, and roles' inline policies) defined in the stack. */
@@ -115,14 +111,20 @@ function identityDocuments(stack: Stack): IdentityDocument[] {
         statements: () => statementsOf(stack, construct.document),
         add: (statement) => construct.addStatements(statement),
       });
-    } else if (construct instanceof iam.Role && construct.node.defaultChild instanceof iam.CfnRole) {
+    } else if (
+      construct instanceof cdk.aws_iam.Role &&
+      construct.node.defaultChild instanceof cdk.aws_iam.CfnRole
+    ) {
       documents.push(roleDocument(stack, construct, construct.node.defaultChild));
     } else if (
-      (construct instanceof iam.CfnPolicy || construct instanceof iam.CfnManagedPolicy) &&
+      (construct instanceof cdk.aws_iam.CfnPolicy || construct instanceof cdk.aws_iam.CfnManagedPolicy) &&
       !isL2Policy(ownerOf(construct))
     ) {
       documents.push({ path, statements: () => statementsOf(stack, construct.policyDocument) });
-    } else if (construct instanceof iam.CfnRole && !(ownerOf(construct) instanceof iam.Role)) {
+    } else if (
+      construct instanceof cdk.aws_iam.CfnRole &&
+      !(ownerOf(construct) instanceof cdk.aws_iam.Role)
+    ) {
       documents.push({ path, statements: () => inlineStatementsOf(stack, construct) });
     }
   }
@@ -169,7 +171,7 @@ function grantStep(stack: Stack, document: IdentityDocument, keyActions: readonl
   return (key) => {
     const added = (document.added ?? document.statements)();
     if (alreadyAllowed(added, stack.resolve(key.keyArn), keyActions)) return [];
-    document.add?.(new iam.PolicyStatement({ actions: [...keyActions], resources: [key.keyArn] }));
+    document.add?.(new cdk.aws_iam.PolicyStatement({ actions: [...keyActions], resources: [key.keyArn] }));
     return [`granted ${keyActions.join(', ')} on the key to ${document.path}`];
   };
 }
@@ -223,8 +225,8 @@ export function grantToRole(
 function keyPolicyStep(statement: (stack: Stack) => iam.PolicyStatement, description: string): KeyStep {
   return (key) => {
     const cfnKey = key.node.defaultChild;
-    if (!(key instanceof kms.Key) || !(cfnKey instanceof kms.CfnKey)) return [];
-    const stack = Stack.of(key);
+    if (!(key instanceof cdk.aws_kms.Key) || !(cfnKey instanceof cdk.aws_kms.CfnKey)) return [];
+    const stack = cdk.Stack.of(key);
     const wanted = statement(stack);
     const rendered: unknown = stack.resolve(wanted.toStatementJson());
     if (statementsOf(stack, cfnKey.keyPolicy).some((existing) => isDeepStrictEqual(existing, rendered)))
@@ -245,8 +247,8 @@ function statementText(stack: Stack, statement: iam.PolicyStatement): string {
  */
 export function allowCloudWatchLogs(scope: KeyFixScope): KeyPlan {
   const statement = (stack: Stack) =>
-    new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+    new cdk.aws_iam.PolicyStatement({
+      principals: [new cdk.aws_iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
       actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
       resources: ['*'],
       conditions: {
@@ -254,7 +256,7 @@ export function allowCloudWatchLogs(scope: KeyFixScope): KeyPlan {
           'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
             service: 'logs',
             resource: '*',
-            arnFormat: ArnFormat.NO_RESOURCE_NAME,
+            arnFormat: cdk.ArnFormat.NO_RESOURCE_NAME,
           }),
         },
       },
@@ -274,7 +276,9 @@ function resourcePolicyDocuments(stack: Stack): unknown[] {
   return constructsOf(stack)
     .filter(
       (c): c is sqs.CfnQueuePolicy | sns.CfnTopicPolicy | s3.CfnBucketPolicy =>
-        c instanceof sqs.CfnQueuePolicy || c instanceof sns.CfnTopicPolicy || c instanceof s3.CfnBucketPolicy,
+        c instanceof cdk.aws_sqs.CfnQueuePolicy ||
+        c instanceof cdk.aws_sns.CfnTopicPolicy ||
+        c instanceof cdk.aws_s3.CfnBucketPolicy,
     )
     .map((c) => c.policyDocument);
 }
@@ -316,8 +320,8 @@ function knownBeforeDeployment(value: unknown): boolean {
 
 /** The construct an unresolved value stands for when it is one reference (`topic.topicArn`). */
 function referencedConstruct(value: unknown): IConstruct | undefined {
-  const token = Tokenization.reverse(value, { failConcat: false });
-  return token instanceof Reference ? token.target : undefined;
+  const token = cdk.Tokenization.reverse(value, { failConcat: false });
+  return token instanceof cdk.Reference ? token.target : undefined;
 }
 
 function sameEnvironment(stack: Stack, other: Stack): boolean {
@@ -330,15 +334,15 @@ function sameEnvironment(stack: Stack, other: Stack): boolean {
 /** The ARN of a topic or bucket with a literal name, built without referring to it. */
 function arnFromLiteralName(stack: Stack, construct: IConstruct): string | undefined {
   const name =
-    construct instanceof sns.CfnTopic
+    construct instanceof cdk.aws_sns.CfnTopic
       ? construct.topicName
-      : construct instanceof s3.CfnBucket
+      : construct instanceof cdk.aws_s3.CfnBucket
         ? construct.bucketName
         : undefined;
-  if (typeof name !== 'string' || Token.isUnresolved(name)) return undefined;
-  const global = construct instanceof s3.CfnBucket ? { region: '', account: '' } : {};
-  const service = construct instanceof s3.CfnBucket ? 's3' : 'sns';
-  return stack.formatArn({ service, ...global, resource: name, arnFormat: ArnFormat.NO_RESOURCE_NAME });
+  if (typeof name !== 'string' || cdk.Token.isUnresolved(name)) return undefined;
+  const global = construct instanceof cdk.aws_s3.CfnBucket ? { region: '', account: '' } : {};
+  const service = construct instanceof cdk.aws_s3.CfnBucket ? 's3' : 'sns';
+  return stack.formatArn({ service, ...global, resource: name, arnFormat: cdk.ArnFormat.NO_RESOURCE_NAME });
 }
 
 /** One source value as a key policy can hold it, rendered; undefined when it can only name a resource. */
@@ -347,12 +351,12 @@ function deployableSource(stack: Stack, value: unknown): unknown {
   if (knownBeforeDeployment(rendered)) return rendered;
   const source = referencedConstruct(value);
   const arn =
-    source && sameEnvironment(stack, Stack.of(source)) ? arnFromLiteralName(stack, source) : undefined;
+    source && sameEnvironment(stack, cdk.Stack.of(source)) ? arnFromLiteralName(stack, source) : undefined;
   return arn === undefined ? undefined : stack.resolve(arn);
 }
 
 function entriesOf(stack: Stack, value: unknown): Array<[string, unknown]> {
-  const object: unknown = Token.isUnresolved(value) ? stack.resolve(value) : value;
+  const object: unknown = cdk.Token.isUnresolved(value) ? stack.resolve(value) : value;
   return isPlainObject(object) ? Object.entries(object) : [];
 }
 
@@ -403,16 +407,16 @@ function sourceConditions(stack: Stack, condition: unknown): SourceConditions {
 /** The encryption context SQS and SNS pass to KMS, limited to the account's queues or topics in the region. */
 function encryptionContextOf(stack: Stack, target: CfnResource): Conditions {
   const context =
-    target instanceof sqs.CfnQueue
+    target instanceof cdk.aws_sqs.CfnQueue
       ? { service: 'sqs', key: 'kms:EncryptionContext:aws:sqs:arn' }
-      : target instanceof sns.CfnTopic
+      : target instanceof cdk.aws_sns.CfnTopic
         ? { service: 'sns', key: 'kms:EncryptionContext:aws:sns:topicArn' }
         : undefined;
   if (!context) return {};
   const pattern = stack.formatArn({
     service: context.service,
     resource: '*',
-    arnFormat: ArnFormat.NO_RESOURCE_NAME,
+    arnFormat: cdk.ArnFormat.NO_RESOURCE_NAME,
   });
   return { StringLike: { [context.key]: stack.resolve(pattern) } };
 }
@@ -426,8 +430,8 @@ interface ServiceWriter {
 
 /** The statements of a policy document as written, tokens unresolved. */
 function unresolvedStatementsOf(stack: Stack, document: unknown): unknown[] {
-  const json: unknown = document instanceof iam.PolicyDocument ? document.toJSON() : document;
-  const object: unknown = Token.isUnresolved(json) ? stack.resolve(json) : json;
+  const json: unknown = document instanceof cdk.aws_iam.PolicyDocument ? document.toJSON() : document;
+  const object: unknown = cdk.Token.isUnresolved(json) ? stack.resolve(json) : json;
   return listOf(isPlainObject(object) ? object.Statement : undefined);
 }
 
@@ -474,8 +478,8 @@ function allowServiceInKeyPolicy(scope: KeyFixScope, target: CfnResource, writer
     conditions[operator] = { ...conditions[operator], ...keys };
   }
   const statement = () =>
-    new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal(writer.service)],
+    new cdk.aws_iam.PolicyStatement({
+      principals: [new cdk.aws_iam.ServicePrincipal(writer.service)],
       actions: [...writer.keyActions],
       resources: ['*'],
       conditions: Object.keys(conditions).length > 0 ? conditions : undefined,
@@ -532,13 +536,14 @@ export function allowLogDelivery(scope: KeyFixScope, bucket: CfnResource, uses: 
   const inThisStack = constructsOf(stack);
   const loadBalancer = inThisStack.find(
     (c): c is elbv2.CfnLoadBalancer =>
-      c instanceof elbv2.CfnLoadBalancer && refersTo(accessLogBucketAttribute(stack, c), logicalId),
+      c instanceof cdk.aws_elasticloadbalancingv2.CfnLoadBalancer &&
+      refersTo(accessLogBucketAttribute(stack, c), logicalId),
   );
   if (loadBalancer) return elbAccessLogsRefusal(stack, bucket, pathIn(stack, loadBalancer));
   const logSource = inThisStack.some(
-    (c) => c instanceof s3.CfnBucket && refersTo(stack.resolve(c.loggingConfiguration), logicalId),
+    (c) => c instanceof cdk.aws_s3.CfnBucket && refersTo(stack.resolve(c.loggingConfiguration), logicalId),
   );
-  const logTarget = bucket instanceof s3.CfnBucket && bucket.accessControl === 'LogDeliveryWrite';
+  const logTarget = bucket instanceof cdk.aws_s3.CfnBucket && bucket.accessControl === 'LogDeliveryWrite';
   const allowedByBucketPolicy = serviceWriters(stack, bucket, uses).some(
     (w) => w.service === S3_LOG_DELIVERY,
   );

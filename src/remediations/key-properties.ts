@@ -1,4 +1,5 @@
-import { aws_kms as kms, CfnResource, IResolvable, IResolveContext, Stack, Token } from 'aws-cdk-lib';
+import type { aws_kms as kms, CfnResource, IResolvable, IResolveContext, Stack } from 'aws-cdk-lib';
+import { cdk } from '../rules/cdk';
 import { isDeepStrictEqual } from 'node:util';
 import { isIntrinsic, isPlainObject } from '../engine/intrinsics';
 import { describe } from '../engine/resolve';
@@ -77,7 +78,7 @@ export function fields(specs: Readonly<Record<string, Spec>>, options: { whole?:
 export function eachItem(spec: Spec): Spec {
   return (current, keyArn, path) => {
     if (current === undefined) return [spec(undefined, keyArn, `${path}[0]`)];
-    if (!Array.isArray(current) || Token.isUnresolved(current)) {
+    if (!Array.isArray(current) || cdk.Token.isUnresolved(current)) {
       throw new CannotMerge(`${path} is ${describeValue(current)}, not a list the fix can merge into`);
     }
     return current.map((item, i) => spec(item, keyArn, `${path}[${i}]`));
@@ -86,14 +87,16 @@ export function eachItem(spec: Spec): Spec {
 
 function objectToMerge(current: unknown, path: string, whole: boolean): Record<string, unknown> {
   if (current === undefined) return {};
-  const inspectable = isPlainObject(current) && !Token.isUnresolved(current) && !isIntrinsic(current);
+  const inspectable = isPlainObject(current) && !cdk.Token.isUnresolved(current) && !isIntrinsic(current);
   if (inspectable) return current;
-  if (whole && (Token.isUnresolved(current) || isIntrinsic(current))) return {};
+  if (whole && (cdk.Token.isUnresolved(current) || isIntrinsic(current))) return {};
   throw new CannotMerge(`${path} is ${describeValue(current)}, not an object the fix can merge into`);
 }
 
 function describeValue(value: unknown): string {
-  return Token.isUnresolved(value) ? 'a token (an intrinsic or a value computed at synth)' : describe(value);
+  return cdk.Token.isUnresolved(value)
+    ? 'a token (an intrinsic or a value computed at synth)'
+    : describe(value);
 }
 
 /**
@@ -114,7 +117,7 @@ class MergedIntoLazy implements IResolvable {
   }
 
   public toString(): string {
-    return Token.asString(this);
+    return cdk.Token.asString(this);
   }
 }
 
@@ -159,7 +162,7 @@ function propertySetter(
   // An L2 that renders a structure lazily: merge into what it renders, when it renders.
   let rendered: unknown;
   try {
-    rendered = Token.isUnresolved(current) ? stack.resolve(current) : undefined;
+    rendered = cdk.Token.isUnresolved(current) ? stack.resolve(current) : undefined;
   } catch (e) {
     return `${name} cannot be rendered while the Aspects run (${(e as Error).message})`;
   }

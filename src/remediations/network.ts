@@ -1,11 +1,12 @@
-import { aws_ec2 as ec2, CfnResource, Names, Token } from 'aws-cdk-lib';
-import { IDependable } from 'constructs';
+import type { CfnResource } from 'aws-cdk-lib';
+import { cdk } from '../rules/cdk';
+import type { IDependable } from 'constructs';
 import { ResolvedVpc } from './context';
 import { besideResource } from './scope';
 
 /** True when a list the user set holds an id (a non-empty string or a token): such a list is kept. */
 function holdsId(list: unknown): list is string[] {
-  if (Token.isUnresolved(list)) return true;
+  if (cdk.Token.isUnresolved(list)) return true;
   return Array.isArray(list) && list.some((id) => typeof id === 'string' && id !== '');
 }
 
@@ -65,12 +66,16 @@ function egressOnlySecurityGroup(
 ): { id: string; path: string } {
   const { scope, id } = besideResource(resource, 'SecurityGroup');
   // Stable across synths: a changed GroupDescription would replace the group.
-  const description = `Egress-only security group for ${service} ${Names.uniqueId(resource)} (cdk-catalogue-checks)`;
+  const description = `Egress-only security group for ${service} ${cdk.Names.uniqueId(resource)} (cdk-catalogue-checks)`;
   if (vpc.vpc && vpc.vpc.vpcId === vpcId) {
-    const group = new ec2.SecurityGroup(scope, id, { vpc: vpc.vpc, description, allowAllOutbound: true });
+    const group = new cdk.aws_ec2.SecurityGroup(scope, id, {
+      vpc: vpc.vpc,
+      description,
+      allowAllOutbound: true,
+    });
     return { id: group.securityGroupId, path: group.node.path };
   }
-  const group = new ec2.CfnSecurityGroup(scope, id, {
+  const group = new cdk.aws_ec2.CfnSecurityGroup(scope, id, {
     groupDescription: description,
     vpcId,
     securityGroupEgress: [

@@ -1,5 +1,5 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
-import { IConstruct } from 'constructs';
+import type { CfnResource, Stack } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import type { RemediationRecord } from '../engine/evaluate';
 import { RemediationResult } from './context';
 

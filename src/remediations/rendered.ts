@@ -1,5 +1,6 @@
-import { CfnResource, NestedStack, Stack, Stage, Token } from 'aws-cdk-lib';
-import { IConstruct } from 'constructs';
+import type { CfnResource, Stack } from 'aws-cdk-lib';
+import { cdk } from '../rules/cdk';
+import type { IConstruct } from 'constructs';
 import { isDeepStrictEqual } from 'node:util';
 import { STRICTEST_RATING } from '../catalogue/rating';
 import { prop } from '../engine/intrinsics';
@@ -13,7 +14,7 @@ import { CfnResourceJson, CfnTemplate, StackTemplate } from '../engine/template'
 export function renderResource(
   resource: CfnResource,
 ): { logicalId: string; json: CfnResourceJson } | undefined {
-  const stack = Stack.of(resource);
+  const stack = cdk.Stack.of(resource);
   try {
     const logicalId = stack.resolve(resource.logicalId) as string;
     // `_toCloudFormation` is CDK's internal renderer, the only one that applies overrides.
@@ -35,7 +36,7 @@ export function renderResource(
 export function renderStack(stack: Stack, include: (resource: CfnResource) => boolean): StackTemplate {
   const resources: Record<string, CfnResourceJson> = {};
   for (const construct of constructsOf(stack)) {
-    if (!CfnResource.isCfnResource(construct) || !include(construct)) continue;
+    if (!cdk.CfnResource.isCfnResource(construct) || !include(construct)) continue;
     const rendered = renderResource(construct);
     if (rendered) resources[rendered.logicalId] = rendered.json;
   }
@@ -57,7 +58,7 @@ export function renderStack(stack: Stack, include: (resource: CfnResource) => bo
 export function rendersAs(resource: CfnResource, path: readonly string[], expected: unknown): boolean {
   const properties = renderResource(resource)?.json.Properties;
   const actual = path.reduce<unknown>((value, key) => prop(value, key), properties);
-  return isDeepStrictEqual(actual, Stack.of(resource).resolve(expected));
+  return isDeepStrictEqual(actual, cdk.Stack.of(resource).resolve(expected));
 }
 
 /** Why a fix undid its change: the user's escape-hatch override of `property` wins over typed properties. */
@@ -73,7 +74,7 @@ export function constructsOf(stack: Stack): IConstruct[] {
   const found: IConstruct[] = [];
   const visit = (construct: IConstruct) => {
     for (const child of construct.node.children) {
-      if (Stack.isStack(child) || Stage.isStage(child)) continue;
+      if (cdk.Stack.isStack(child) || cdk.Stage.isStage(child)) continue;
       found.push(child);
       visit(child);
     }
@@ -85,10 +86,10 @@ export function constructsOf(stack: Stack): IConstruct[] {
 /** Account and region when the stack (or, for a nested stack, the top-level stack it deploys with) names them. */
 export function environmentOf(stack: Stack | undefined): { account?: string; region?: string } {
   let deploying = stack;
-  while (deploying && NestedStack.isNestedStack(deploying) && deploying.nestedStackParent) {
+  while (deploying && cdk.NestedStack.isNestedStack(deploying) && deploying.nestedStackParent) {
     deploying = deploying.nestedStackParent;
   }
   if (!deploying) return {};
-  const known = (value: string) => (Token.isUnresolved(value) ? undefined : value);
+  const known = (value: string) => (cdk.Token.isUnresolved(value) ? undefined : value);
   return { account: known(deploying.account), region: known(deploying.region) };
 }

@@ -1,4 +1,5 @@
-import { aws_iam as iam, CfnResource, Stack, Token } from 'aws-cdk-lib';
+import type { aws_iam as iam, CfnResource, Stack } from 'aws-cdk-lib';
+import { cdk } from '../rules/cdk';
 import { constructsOf, renderResource } from './rendered';
 import { besideResource } from './scope';
 
@@ -27,13 +28,14 @@ export function roleInStack(stack: Stack, roleArn: unknown): StackRole | string 
       ? undefined
       : constructsOf(stack).find(
           (c): c is CfnResource =>
-            CfnResource.isCfnResource(c) &&
+            cdk.CfnResource.isCfnResource(c) &&
             c.cfnResourceType === 'AWS::IAM::Role' &&
             stack.resolve(c.logicalId) === logicalId,
         );
   if (!cfnRole) return typeof resolved === 'string' ? `'${resolved}'` : JSON.stringify(resolved ?? null);
   const parent = cfnRole.node.scope;
-  const role = parent instanceof iam.Role && parent.node.defaultChild === cfnRole ? parent : undefined;
+  const role =
+    parent instanceof cdk.aws_iam.Role && parent.node.defaultChild === cfnRole ? parent : undefined;
   return { cfnRole, role, path: (role ?? cfnRole).node.path };
 }
 
@@ -57,9 +59,9 @@ export function grantInOwnPolicy(
   statements: iam.PolicyStatement[],
 ): iam.Policy {
   const { scope, id } = besideResource(resource, name);
-  const policy = new iam.Policy(scope, id, { statements });
+  const policy = new cdk.aws_iam.Policy(scope, id, { statements });
   // A role without an L2 is attached by name: `Roles: [{ Ref: <CfnRole> }]`.
-  policy.attachToRole(role.role ?? iam.Role.fromRoleName(scope, `${id}Role`, role.cfnRole.ref));
+  policy.attachToRole(role.role ?? cdk.aws_iam.Role.fromRoleName(scope, `${id}Role`, role.cfnRole.ref));
   resource.node.addDependency(policy);
   return policy;
 }
@@ -70,7 +72,7 @@ export function grantInOwnPolicy(
  * cannot be rendered yet, since an override written without them would drop them.
  */
 function managedPolicyArnsOf(cfnRole: CfnResource): unknown {
-  if (cfnRole instanceof iam.CfnRole) return cfnRole.managedPolicyArns;
+  if (cfnRole instanceof cdk.aws_iam.CfnRole) return cfnRole.managedPolicyArns;
   const rendered = renderResource(cfnRole);
   return rendered ? rendered.json.Properties?.ManagedPolicyArns : UNREADABLE;
 }
@@ -82,7 +84,7 @@ export function cannotAttachManagedPolicy(role: StackRole): string | undefined {
   if (role.role) return undefined;
   const arns = managedPolicyArnsOf(role.cfnRole);
   if (arns === UNREADABLE) return `the ManagedPolicyArns of role ${role.path} cannot be read yet`;
-  if (arns === undefined || (Array.isArray(arns) && !Token.isUnresolved(arns))) return undefined;
+  if (arns === undefined || (Array.isArray(arns) && !cdk.Token.isUnresolved(arns))) return undefined;
   return `the ManagedPolicyArns of role ${role.path} are a token, so a policy cannot be added to them`;
 }
 
@@ -93,8 +95,8 @@ export function cannotAttachManagedPolicy(role: StackRole): string | undefined {
  * Returns false when the role already has it (as an ARN token or a literal ARN in any partition).
  */
 export function attachAwsManagedPolicy(role: StackRole, name: string): boolean {
-  const policy = iam.ManagedPolicy.fromAwsManagedPolicyName(name);
-  const stack = Stack.of(role.cfnRole);
+  const policy = cdk.aws_iam.ManagedPolicy.fromAwsManagedPolicyName(name);
+  const stack = cdk.Stack.of(role.cfnRole);
   const wanted = JSON.stringify(stack.resolve(policy.managedPolicyArn));
   const arns = managedPolicyArnsOf(role.cfnRole);
   if (arns === UNREADABLE) throw new Error(`the ManagedPolicyArns of role ${role.path} cannot be read yet`);
@@ -105,7 +107,7 @@ export function attachAwsManagedPolicy(role: StackRole, name: string): boolean {
   if (Array.isArray(current) && current.some(has)) return false;
   if (role.role) {
     role.role.addManagedPolicy(policy);
-  } else if (role.cfnRole instanceof iam.CfnRole) {
+  } else if (role.cfnRole instanceof cdk.aws_iam.CfnRole) {
     role.cfnRole.managedPolicyArns = [...(role.cfnRole.managedPolicyArns ?? []), policy.managedPolicyArn];
   } else {
     const kept = Array.isArray(current) ? current : [];

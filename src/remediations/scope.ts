@@ -1,5 +1,5 @@
-import { CfnResource } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import type { CfnResource } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
 
 /**
  * Where a fix adds a construct for a resource (a security group, a policy): beside the L1, in its

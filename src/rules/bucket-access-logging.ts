@@ -1,4 +1,5 @@
-import { aws_s3 as s3, Stack, Token, Tokenization } from 'aws-cdk-lib';
+import type { aws_s3 as s3, Stack } from 'aws-cdk-lib';
+import { cdk } from './cdk';
 import { compareEnvironments, environmentMismatch, EnvironmentMatch } from '../engine/environment';
 import { Assumptions, conjoin, deploysWhenever } from '../engine/evidence';
 import {
@@ -449,7 +450,7 @@ export default defineRule({
     return nonCompliant(PROPERTY, `LoggingConfiguration is ${describe(raw)}, not a logging configuration`);
   },
   remediate(resource, _params, context) {
-    if (!(resource instanceof s3.CfnBucket)) {
+    if (!(resource instanceof cdk.aws_s3.CfnBucket)) {
       return notApplied('the bucket is not an s3.CfnBucket, so its LoggingConfiguration cannot be set');
     }
     const central = context.accessLogsBucketName();
@@ -528,7 +529,7 @@ function logToCentralBucket(
   const logicalId = stack.resolve(bucket.logicalId) as string;
   const buckets = new StackBuckets(stack);
   // The configured name, placeholders and all, when the stack's account or Region is not known.
-  const shown = Token.isUnresolved(central) ? (context.settings.accessLogsBucketName as string) : central;
+  const shown = cdk.Token.isUnresolved(central) ? (context.settings.accessLogsBucketName as string) : central;
   if (buckets.isNamed(logicalId, stack.resolve(central))) {
     return notApplied(
       `the bucket is the central access-log bucket named by accessLogsBucketName (${shown}), which must not deliver its access logs to itself`,
@@ -565,8 +566,8 @@ function mergeDestination(
   isItself: (destination: string) => boolean,
 ): { configuration: s3.CfnBucket.LoggingConfigurationProperty; changes: string[] } | string {
   const current = bucket.loggingConfiguration;
-  if (Tokenization.isResolvable(current)) {
-    return `LoggingConfiguration is ${describe(Stack.of(bucket).resolve(current))}, computed as a whole, so the fix cannot merge a DestinationBucketName into it; give one in each of its branches`;
+  if (cdk.Tokenization.isResolvable(current)) {
+    return `LoggingConfiguration is ${describe(cdk.Stack.of(bucket).resolve(current))}, computed as a whole, so the fix cannot merge a DestinationBucketName into it; give one in each of its branches`;
   }
   const changes: string[] = [];
   const destination = current?.destinationBucketName;
@@ -575,7 +576,7 @@ function mergeDestination(
   } else if (isItself(destination)) {
     changes.push(`changed LoggingConfiguration DestinationBucketName from the bucket itself to ${shown}`);
   } else {
-    return `LoggingConfiguration DestinationBucketName is ${describe(Stack.of(bucket).resolve(destination))}, which the fix does not replace: name the log bucket by its name (Ref or bucketName)`;
+    return `LoggingConfiguration DestinationBucketName is ${describe(cdk.Stack.of(bucket).resolve(destination))}, which the fix does not replace: name the log bucket by its name (Ref or bucketName)`;
   }
   const logFilePrefix = current?.logFilePrefix ?? logFilePrefixFor(bucket);
   if (current?.logFilePrefix === undefined)
@@ -585,7 +586,7 @@ function mergeDestination(
 
 /** `<stack name>/<construct path in the stack>/`: each bucket's logs apart in the shared bucket. */
 function logFilePrefixFor(bucket: s3.CfnBucket): string {
-  const stack = Stack.of(bucket);
+  const stack = cdk.Stack.of(bucket);
   const scope = bucket.node.scope;
   // An L2 bucket's path without its `/Resource` child, as the user named it.
   const owner = scope && scope !== stack && scope.node.defaultChild === bucket ? scope : bucket;

@@ -1,4 +1,5 @@
-import { aws_s3 as s3 } from 'aws-cdk-lib';
+import type { aws_s3 as s3 } from 'aws-cdk-lib';
+import { cdk } from './cdk';
 import { isPlainObject, prop } from '../engine/intrinsics';
 import { describe, TemplateResolver } from '../engine/resolve';
 import { StackTemplate } from '../engine/template';
@@ -80,7 +81,7 @@ export default defineRule({
     );
   },
   remediate(resource) {
-    if (!(resource instanceof s3.CfnBucket)) {
+    if (!(resource instanceof cdk.aws_s3.CfnBucket)) {
       return notApplied('the bucket is not an s3.CfnBucket, so its VersioningConfiguration cannot be set');
     }
     return enableVersioning(resource);

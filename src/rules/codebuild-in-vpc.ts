@@ -1,4 +1,5 @@
-import { Aws, aws_codebuild as codebuild, aws_iam as iam, Stack, Token, Tokenization } from 'aws-cdk-lib';
+import type { aws_codebuild as codebuild, aws_iam as iam } from 'aws-cdk-lib';
+import { cdk } from './cdk';
 import { prop } from '../engine/intrinsics';
 import { describe, TemplateResolver } from '../engine/resolve';
 import { StackTemplate } from '../engine/template';
@@ -50,7 +51,7 @@ export default defineRule({
       : judgeFleet(fleetArn, resource.stack, resolver);
   },
   remediate(resource, _params, context) {
-    if (!(resource instanceof codebuild.CfnProject)) {
+    if (!(resource instanceof cdk.aws_codebuild.CfnProject)) {
       return notApplied('the project is not a codebuild.CfnProject, so its VpcConfig cannot be set');
     }
     return putProjectInVpc(resource, context.vpc());
@@ -74,7 +75,7 @@ function putProjectInVpc(project: codebuild.CfnProject, vpc: ResolvedVpc | strin
     );
   }
   const current = project.vpcConfig ?? {};
-  if (Tokenization.isResolvable(current)) {
+  if (cdk.Tokenization.isResolvable(current)) {
     return notApplied('VpcConfig is a token, so the fix cannot complete it');
   }
   if (typeof vpc === 'string') return notApplied(vpc);
@@ -85,7 +86,7 @@ function putProjectInVpc(project: codebuild.CfnProject, vpc: ResolvedVpc | strin
         'security groups would not fit it: complete VpcConfig yourself or configure that VPC',
     );
   }
-  const role = roleInStack(Stack.of(project), project.serviceRole);
+  const role = roleInStack(cdk.Stack.of(project), project.serviceRole);
   if (typeof role === 'string') {
     return notApplied(
       `the service role ${role} is not defined in this stack, so the fix cannot grant it what CodeBuild needs in a ` +
@@ -124,22 +125,23 @@ function putProjectInVpc(project: codebuild.CfnProject, vpc: ResolvedVpc | strin
 
 function isOnFleet(project: codebuild.CfnProject): boolean {
   const environment = project.environment;
-  return !Tokenization.isResolvable(environment) && environment?.fleet !== undefined;
+  return !cdk.Tokenization.isResolvable(environment) && environment?.fleet !== undefined;
 }
 
 /** Whether two ids are the same value, also when they are tokens (a `Ref` to the same VPC). */
 function sameValue(project: codebuild.CfnProject, a: string, b: string): boolean {
-  if (!Token.isUnresolved(a) && !Token.isUnresolved(b)) return a === b;
-  const stack = Stack.of(project);
+  if (!cdk.Token.isUnresolved(a) && !cdk.Token.isUnresolved(b)) return a === b;
+  const stack = cdk.Stack.of(project);
   return JSON.stringify(stack.resolve(a)) === JSON.stringify(stack.resolve(b));
 }
 
 /** The statements the L2 `codebuild.Project` grants its role when it is given a VPC. */
 function networkInterfaceStatements(subnetIds: readonly string[]): iam.PolicyStatement[] {
-  const ec2Arn = (resource: string) => `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
+  const ec2Arn = (resource: string) =>
+    `arn:${cdk.Aws.PARTITION}:ec2:${cdk.Aws.REGION}:${cdk.Aws.ACCOUNT_ID}:${resource}`;
   return [
-    new iam.PolicyStatement({ actions: NETWORK_INTERFACE_ACTIONS, resources: ['*'] }),
-    new iam.PolicyStatement({
+    new cdk.aws_iam.PolicyStatement({ actions: NETWORK_INTERFACE_ACTIONS, resources: ['*'] }),
+    new cdk.aws_iam.PolicyStatement({
       actions: ['ec2:CreateNetworkInterfacePermission'],
       resources: [ec2Arn('network-interface/*')],
       conditions: {

@@ -1,4 +1,5 @@
-import { aws_codebuild as codebuild, IResolvable, Token, Tokenization, Stack } from 'aws-cdk-lib';
+import type { aws_codebuild as codebuild, IResolvable } from 'aws-cdk-lib';
+import { cdk } from './cdk';
 import { isPlainObject, prop } from '../engine/intrinsics';
 import {
   InlineBuildSpec,
@@ -249,7 +250,7 @@ export default defineRule<Params>({
     ]);
   },
   remediate(resource, params, context) {
-    if (!(resource instanceof codebuild.CfnProject)) {
+    if (!(resource instanceof cdk.aws_codebuild.CfnProject)) {
       return notApplied(
         'the project is not a codebuild.CfnProject, so its environment variables cannot be set',
       );
@@ -541,11 +542,11 @@ function fixPlanner(params: Params, windows: boolean, account: string | undefine
 /** A project variable as the check would read it, or undefined when it is a token the fix keeps. */
 function projectVariableValue(variable: Variable): VariableValue | undefined {
   const { type, value } = variable;
-  if (Token.isUnresolved(type) || (type ?? 'PLAINTEXT') !== 'PLAINTEXT') return undefined;
+  if (cdk.Token.isUnresolved(type) || (type ?? 'PLAINTEXT') !== 'PLAINTEXT') return undefined;
   if (value === undefined || value === null) return { kind: 'absent' };
   if (typeof value === 'number' || typeof value === 'boolean') return projectText(String(value));
   if (typeof value !== 'string') return { kind: 'not-text', shown: JSON.stringify(value) };
-  return Token.isUnresolved(value) ? undefined : projectText(value);
+  return cdk.Token.isUnresolved(value) ? undefined : projectText(value);
 }
 
 /**
@@ -564,16 +565,16 @@ function pointAtInternalRegistry(
   context: RemediationContext,
 ): RemediationResult {
   const environment = project.environment;
-  if (Tokenization.isResolvable(environment))
+  if (cdk.Tokenization.isResolvable(environment))
     return notApplied('Environment is a token, so variables cannot be set in it');
   const variables = environment.environmentVariables ?? [];
-  if (Tokenization.isResolvable(variables))
+  if (cdk.Tokenization.isResolvable(variables))
     return notApplied(`${VARIABLES} is a token, so variables cannot be added to it`);
   const planner = fixPlanner(params, isWindows(environment.type), context.account);
   const buildSpec = readInlineBuildSpec(project);
   const specVariables = typeof buildSpec === 'string' ? undefined : specVariablesOf(buildSpec.spec);
 
-  const plain = (v: Variable | IResolvable): v is Variable => !Tokenization.isResolvable(v);
+  const plain = (v: Variable | IResolvable): v is Variable => !cdk.Tokenization.isResolvable(v);
   const projectEdits = variables.map((v): Edit => {
     const value = plain(v) ? projectVariableValue(v) : undefined;
     return value ? planner.edit((v as Variable).name, value) : { action: 'keep' };
@@ -727,7 +728,7 @@ function registryUrl(name: string, context: RemediationContext): { url: string }
   const given = registries?.[name];
   if (given !== undefined) {
     const url = context.substitute(given);
-    return Token.isUnresolved(url)
+    return cdk.Token.isUnresolved(url)
       ? {
           reason: `the registry URL for ${name} needs the account or region of the stack, which is environment-agnostic: give the stack an env`,
         }
@@ -748,7 +749,7 @@ function registryUrl(name: string, context: RemediationContext): { url: string }
     };
   }
   const region = context.stack.region;
-  if (Token.isUnresolved(region)) {
+  if (cdk.Token.isUnresolved(region)) {
     return {
       reason:
         'the stack is environment-agnostic, so the region of the CodeArtifact endpoint is unknown: give the stack ' +
@@ -789,7 +790,7 @@ function planCodeArtifactAccess(
   const edited = withInstallCommands(editedSpec?.spec ?? buildSpec.spec, commands);
   if (typeof edited === 'string')
     return `CodeArtifact needs a token step in the build spec, and ${edited}: ${yourself}`;
-  const role = roleInStack(Stack.of(project), project.serviceRole);
+  const role = roleInStack(cdk.Stack.of(project), project.serviceRole);
   if (typeof role === 'string') {
     return (
       `the service role ${role} is not defined in this stack, so the fix cannot let it read from CodeArtifact: ` +

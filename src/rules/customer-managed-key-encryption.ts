@@ -1,20 +1,10 @@
-import {
-  aws_codebuild as codebuild,
+import type {
   aws_codepipeline as codepipeline,
   aws_dynamodb as dynamodb,
-  aws_ec2 as ec2,
-  aws_ecr as ecr,
-  aws_efs as efs,
-  aws_kinesis as kinesis,
-  aws_lambda as lambda,
-  aws_logs as logs,
-  aws_rds as rds,
   aws_s3 as s3,
-  aws_secretsmanager as secretsmanager,
-  aws_sns as sns,
-  aws_sqs as sqs,
   CfnResource,
 } from 'aws-cdk-lib';
+import { cdk } from './cdk';
 import { isDeepStrictEqual } from 'node:util';
 import { isPlainObject, prop } from '../engine/intrinsics';
 import { describe, TemplateResolver } from '../engine/resolve';
@@ -102,21 +92,24 @@ interface EncryptionAtRest {
   readonly fix: KeyFix;
 }
 
-/** The fix for one type: the L1 class it sets typed properties on, and what it will change. */
+/**
+ * The fix for one type: the L1 class it sets typed properties on (read when the fix runs, so that
+ * the checks never load aws-cdk-lib), and what it will change.
+ */
 interface KeyFix {
-  readonly l1: abstract new (...args: never[]) => CfnResource;
+  readonly l1: () => abstract new (...args: never[]) => CfnResource;
   readonly plan: (scope: KeyFixScope) => KeyPlan;
 }
 
 type KeyUsers<T extends CfnResource> = (scope: KeyFixScope<T>) => KeyPlan;
 
 /**
- * A fix on the L1 class `l1`: `set` gives the typed properties to set (the key and the settings
+ * A fix on the L1 class that `l1` returns: `set` gives the typed properties to set (the key and the settings
  * that select KMS), `unless` the cases it cannot fix, and `keyUsers` who else must be able to use
  * the key for the stack to keep working (grants, key-policy statements).
  */
 function fixOn<T extends CfnResource>(
-  l1: abstract new (...args: never[]) => T,
+  l1: () => abstract new (...args: never[]) => T,
   fix: {
     readonly set: PropertySpecs<T>;
     readonly unless?: (resource: T) => string | undefined;
@@ -263,7 +256,7 @@ function artifactBucketUsers(scope: KeyFixScope<codepipeline.CfnPipeline>): KeyP
   const location = prop(stack.resolve(scope.resource.artifactStore), 'location');
   const bucket = constructsOf(stack).find(
     (c): c is s3.CfnBucket =>
-      c instanceof s3.CfnBucket && isDeepStrictEqual({ Ref: stack.resolve(c.logicalId) }, location),
+      c instanceof cdk.aws_s3.CfnBucket && isDeepStrictEqual({ Ref: stack.resolve(c.logicalId) }, location),
   );
   return bucket ? grantsToUsersOf(scope, bucket, S3_USES) : [];
 }
@@ -307,7 +300,7 @@ const ENCRYPTION_AT_REST: readonly EncryptionAtRest[] = [
       'BucketEncryption.ServerSideEncryptionConfiguration[*].ServerSideEncryptionByDefault.KMSMasterKeyID',
     ],
     withoutKey: 'S3 uses the AWS-managed key alias/aws/s3',
-    fix: fixOn(s3.CfnBucket, {
+    fix: fixOn(() => cdk.aws_s3.CfnBucket, {
       set: { bucketEncryption: fields({ serverSideEncryptionConfiguration: eachItem(S3_RULE) }) },
       keyUsers: [
         dataUsers(S3_USES, ({ stack, resource }) => servicesThatCannotUseKmsFor(stack, resource)),
@@ -319,7 +312,10 @@ const ENCRYPTION_AT_REST: readonly EncryptionAtRest[] = [
     type: 'AWS::SNS::Topic',
     keyPaths: ['KmsMasterKeyId'],
     withoutKey: 'the topic is not encrypted',
-    fix: fixOn(sns.CfnTopic, { set: { kmsMasterKeyId: theKeyArn }, keyUsers: [dataUsers(SNS_USES)] }),
+    fix: fixOn(() => cdk.aws_sns.CfnTopic, {
+      set: { kmsMasterKeyId: theKeyArn },
+      keyUsers: [dataUsers(SNS_USES)],
+    }),
   },
   {
     type: 'AWS::SQS::Queue',
@@ -333,7 +329,7 @@ const ENCRYPTION_AT_REST: readonly EncryptionAtRest[] = [
     ],
     keyPaths: ['KmsMasterKeyId'],
     withoutKey: 'the queue uses SQS-managed encryption, SSE-SQS (or none when SqsManagedSseEnabled is false)',
-    fix: fixOn(sqs.CfnQueue, {
+    fix: fixOn(() => cdk.aws_sqs.CfnQueue, {
       set: { kmsMasterKeyId: theKeyArn, sqsManagedSseEnabled: keptIf([false], undefined) },
       keyUsers: [dataUsers(SQS_USES)],
     }),
@@ -342,13 +338,16 @@ const ENCRYPTION_AT_REST: readonly EncryptionAtRest[] = [
     type: 'AWS::Logs::LogGroup',
     keyPaths: ['KmsKeyId'],
     withoutKey: 'CloudWatch Logs encrypts the log group with an AWS-owned key',
-    fix: fixOn(logs.CfnLogGroup, { set: { kmsKeyId: theKeyArn }, keyUsers: [allowCloudWatchLogs] }),
+    fix: fixOn(() => cdk.aws_logs.CfnLogGroup, {
+      set: { kmsKeyId: theKeyArn },
+      keyUsers: [allowCloudWatchLogs],
+    }),
   },
   {
     type: 'AWS::DynamoDB::Table',
     ...DYNAMODB_SSE,
     keyPaths: ['SSESpecification.KMSMasterKeyId'],
-    fix: fixOn(dynamodb.CfnTable, {
+    fix: fixOn(() => cdk.aws_dynamodb.CfnTable, {
       set: {
         sseSpecification: fields(
           { sseEnabled: TRUE, sseType: fixed('KMS'), kmsMasterKeyId: theKeyArn },
@@ -362,7 +361,7 @@ const ENCRYPTION_AT_REST: readonly EncryptionAtRest[] = [
     type: 'AWS::DynamoDB::GlobalTable',
     ...DYNAMODB_SSE,
     keyPaths: ['Replicas[*].SSESpecification.KMSMasterKeyId'],
-    fix: fixOn(dynamodb.CfnGlobalTable, {
+    fix: fixOn(() => cdk.aws_dynamodb.CfnGlobalTable, {
       unless: replicasInOtherRegions,
       set: {
         sseSpecification: fields({ sseEnabled: TRUE, sseType: fixed('KMS') }, { whole: true }),
@@ -375,7 +374,7 @@ const ENCRYPTION_AT_REST: readonly EncryptionAtRest[] = [
     type: 'AWS::SecretsManager::Secret',
     keyPaths: ['KmsKeyId'],
     withoutKey: 'Secrets Manager uses the AWS-managed key alias/aws/secretsmanager',
-    fix: fixOn(secretsmanager.CfnSecret, {
+    fix: fixOn(() => cdk.aws_secretsmanager.CfnSecret, {
       set: { kmsKeyId: theKeyArn },
       keyUsers: [dataUsers(SECRETS_MANAGER_USES)],
     }),
@@ -385,15 +384,19 @@ const ENCRYPTION_AT_REST: readonly EncryptionAtRest[] = [
     settings: [{ path: 'Encrypted', allowed: [true], otherwise: 'the file system is not encrypted' }],
     keyPaths: ['KmsKeyId'],
     withoutKey: 'EFS uses the AWS-managed key alias/aws/elasticfilesystem',
-    fix: fixOn(efs.CfnFileSystem, { set: { encrypted: TRUE, kmsKeyId: theKeyArn } }),
+    fix: fixOn(() => cdk.aws_efs.CfnFileSystem, { set: { encrypted: TRUE, kmsKeyId: theKeyArn } }),
   },
   {
     type: 'AWS::RDS::DBInstance',
     ...RDS_STORAGE,
     notApplicableBecause: storageDecidedElsewhere,
-    fix: fixOn(rds.CfnDBInstance, { set: RDS_STORAGE_FIX }),
+    fix: fixOn(() => cdk.aws_rds.CfnDBInstance, { set: RDS_STORAGE_FIX }),
   },
-  { type: 'AWS::RDS::DBCluster', ...RDS_STORAGE, fix: fixOn(rds.CfnDBCluster, { set: RDS_STORAGE_FIX }) },
+  {
+    type: 'AWS::RDS::DBCluster',
+    ...RDS_STORAGE,
+    fix: fixOn(() => cdk.aws_rds.CfnDBCluster, { set: RDS_STORAGE_FIX }),
+  },
   {
     type: 'AWS::ECR::Repository',
     settings: [
@@ -405,7 +408,7 @@ const ENCRYPTION_AT_REST: readonly EncryptionAtRest[] = [
     ],
     keyPaths: ['EncryptionConfiguration.KmsKey'],
     withoutKey: 'ECR uses the AWS-managed key alias/aws/ecr',
-    fix: fixOn(ecr.CfnRepository, {
+    fix: fixOn(() => cdk.aws_ecr.CfnRepository, {
       set: {
         encryptionConfiguration: fields(
           { encryptionType: keptIf(ECR_KMS_TYPES, 'KMS'), kmsKey: theKeyArn },
@@ -421,7 +424,7 @@ const ENCRYPTION_AT_REST: readonly EncryptionAtRest[] = [
     ],
     keyPaths: ['StreamEncryption.KeyId'],
     withoutKey: 'the stream has no KMS key to encrypt with',
-    fix: fixOn(kinesis.CfnStream, {
+    fix: fixOn(() => cdk.aws_kinesis.CfnStream, {
       // The L2's default is an Fn::If between no encryption and the AWS-managed key: replaced whole.
       set: { streamEncryption: fields({ encryptionType: fixed('KMS'), keyId: theKeyArn }, { whole: true }) },
       keyUsers: [dataUsers(KINESIS_USES)],
@@ -438,13 +441,13 @@ const ENCRYPTION_AT_REST: readonly EncryptionAtRest[] = [
     ],
     keyPaths: ['KmsKeyId'],
     withoutKey: "EBS uses the account's default EBS key, alias/aws/ebs unless the account changed it",
-    fix: fixOn(ec2.CfnVolume, { set: { encrypted: TRUE, kmsKeyId: theKeyArn } }),
+    fix: fixOn(() => cdk.aws_ec2.CfnVolume, { set: { encrypted: TRUE, kmsKeyId: theKeyArn } }),
   },
   {
     type: 'AWS::CodeBuild::Project',
     keyPaths: ['EncryptionKey'],
     withoutKey: 'CodeBuild uses the AWS-managed key alias/aws/s3',
-    fix: fixOn(codebuild.CfnProject, {
+    fix: fixOn(() => cdk.aws_codebuild.CfnProject, {
       set: { encryptionKey: theKeyArn },
       // As the L2's encryptionKey prop grants (grantEncryptDecrypt).
       keyUsers: [runsAs((project) => project.serviceRole, "the project's service role", ENCRYPT_DECRYPT)],
@@ -454,7 +457,7 @@ const ENCRYPTION_AT_REST: readonly EncryptionAtRest[] = [
     type: 'AWS::CodePipeline::Pipeline',
     keyPaths: ['ArtifactStore.EncryptionKey.Id', 'ArtifactStores[*].ArtifactStore.EncryptionKey.Id'],
     withoutKey: 'CodePipeline uses the AWS-managed key alias/aws/s3',
-    fix: fixOn(codepipeline.CfnPipeline, {
+    fix: fixOn(() => cdk.aws_codepipeline.CfnPipeline, {
       unless: artifactStoresToEncrypt,
       // The L2 renders the artifact store lazily, from its bucket: the key is merged into what it renders.
       set: {
@@ -473,7 +476,7 @@ const ENCRYPTION_AT_REST: readonly EncryptionAtRest[] = [
     keyPaths: ['KmsKeyArn'],
     withoutKey: 'Lambda encrypts the environment variables with the AWS-managed key alias/aws/lambda',
     notApplicableBecause: withoutEnvironmentVariables,
-    fix: fixOn(lambda.CfnFunction, {
+    fix: fixOn(() => cdk.aws_lambda.CfnFunction, {
       set: { kmsKeyArn: theKeyArn },
       keyUsers: [runsAs((fn) => fn.role, "the function's role", DECRYPT)],
     }),
@@ -681,8 +684,9 @@ export default defineRule<Params>({
     const encryption = BY_TYPE.get(resource.cfnResourceType);
     if (!encryption) return notApplied(`${resource.cfnResourceType} is not a type this fix supports`);
     const { fix } = encryption;
-    if (!(resource instanceof fix.l1)) {
-      return notApplied(`the resource is not a ${fix.l1.name}, so its typed key property cannot be set`);
+    const l1 = fix.l1();
+    if (!(resource instanceof l1)) {
+      return notApplied(`the resource is not a ${l1.name}, so its typed key property cannot be set`);
     }
     const plan = fix.plan({
       resource,

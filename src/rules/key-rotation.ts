@@ -1,4 +1,4 @@
-import { aws_kms as kms } from 'aws-cdk-lib';
+import { cdk } from './cdk';
 import { changed, notApplied } from '../remediations/context';
 import { defineRule, notApplicable, unverifiable } from './rule';
 import { requireTrue } from './values';
@@ -40,7 +40,7 @@ export default defineRule({
     return rotation;
   },
   remediate(resource) {
-    if (!(resource instanceof kms.CfnKey))
+    if (!(resource instanceof cdk.aws_kms.CfnKey))
       return notApplied('the key is not a kms.CfnKey, so its rotation cannot be set');
     resource.enableKeyRotation = true;
     return changed('set EnableKeyRotation to true');

@@ -1,4 +1,5 @@
-import { aws_lambda as lambda, CfnResource, custom_resources as cr, Stack, Tokenization } from 'aws-cdk-lib';
+import type { aws_lambda as lambda, CfnResource } from 'aws-cdk-lib';
+import { cdk } from './cdk';
 import { changed, notApplied, RemediationResult, ResolvedVpc } from '../remediations/context';
 import { internetConnectivity, placeInVpc, subnetsToUse, whyNoEgress } from '../remediations/network';
 import { constructsOf, renderResource } from '../remediations/rendered';
@@ -69,9 +70,10 @@ interface FunctionToPlace {
  * its rendered properties and a property override, when it has no VpcConfig yet.
  */
 function functionToPlace(resource: CfnResource): FunctionToPlace | string {
-  if (resource instanceof lambda.CfnFunction) {
+  if (resource instanceof cdk.aws_lambda.CfnFunction) {
     const vpcConfig = resource.vpcConfig ?? {};
-    if (Tokenization.isResolvable(vpcConfig)) return 'VpcConfig is a token, so the fix cannot complete it';
+    if (cdk.Tokenization.isResolvable(vpcConfig))
+      return 'VpcConfig is a token, so the fix cannot complete it';
     return {
       resource,
       vpcConfig,
@@ -100,7 +102,7 @@ function putFunctionInVpc(fn: FunctionToPlace, vpc: ResolvedVpc | string): Remed
   const current = fn.vpcConfig;
   const noEgress = whyProviderStaysOut(fn.resource, vpc, subnetsToUse(vpc, current.subnetIds));
   if (noEgress) return notApplied(noEgress);
-  const role = roleInStack(Stack.of(fn.resource), fn.roleArn);
+  const role = roleInStack(cdk.Stack.of(fn.resource), fn.roleArn);
   if (typeof role === 'string') {
     return notApplied(
       `the execution role ${role} is not defined in this stack, so the fix cannot let it manage the function's ` +
@@ -206,7 +208,7 @@ function providerKind(resource: CfnResource): { name: string; calls: string } | 
   }
   const known = CDK_FUNCTIONS.find((kind) => kind.id.test(ownerId));
   if (known) return { name: known.name, calls: known.calls };
-  if (owner?.node.scope instanceof cr.Provider && /^framework-/.test(ownerId)) {
+  if (owner?.node.scope instanceof cdk.custom_resources.Provider && /^framework-/.test(ownerId)) {
     return {
       name: `the ${ownerId} function of custom_resources.Provider ${owner.node.scope.node.path}`,
       calls: 'the Lambda API (the user handlers) and the Step Functions API',
@@ -222,12 +224,12 @@ function providerKind(resource: CfnResource): { name: string; calls: string } | 
 
 /** The paths of the custom resources of the function's stack whose ServiceToken names the function. */
 function customResourcesServedBy(fn: CfnResource): string[] {
-  const stack = Stack.of(fn);
+  const stack = cdk.Stack.of(fn);
   const logicalId = JSON.stringify(stack.resolve(fn.logicalId));
   return constructsOf(stack)
     .filter(
       (c): c is CfnResource =>
-        CfnResource.isCfnResource(c) &&
+        cdk.CfnResource.isCfnResource(c) &&
         (c.cfnResourceType === 'AWS::CloudFormation::CustomResource' ||
           c.cfnResourceType.startsWith('Custom::')),
     )

@@ -1,10 +1,5 @@
-import {
-  aws_codepipeline as codepipeline,
-  aws_codepipeline_actions as codepipeline_actions,
-  Stack,
-  Token,
-  Tokenization,
-} from 'aws-cdk-lib';
+import type { aws_codepipeline as codepipeline } from 'aws-cdk-lib';
+import { cdk } from './cdk';
 import { isIntrinsic, isPlainObject, prop, propertyVariants } from '../engine/intrinsics';
 import { describe, Resolved, TemplateResolver } from '../engine/resolve';
 import { StackTemplate } from '../engine/template';
@@ -571,7 +566,7 @@ export default defineRule<Params>({
     return compliant;
   },
   remediate(resource, params) {
-    if (!(resource instanceof codepipeline.CfnPipeline)) {
+    if (!(resource instanceof cdk.aws_codepipeline.CfnPipeline)) {
       return notApplied(
         'the pipeline is not a codepipeline.CfnPipeline, so no approval stage can be added to it',
       );
@@ -584,7 +579,7 @@ export default defineRule<Params>({
     }
     // The L2 pipeline renders Stages from its own stage list (CDK Pipelines builds it from an Aspect): add there.
     const pipeline = resource.node.scope;
-    return pipeline instanceof codepipeline.Pipeline && pipeline.node.defaultChild === resource
+    return pipeline instanceof cdk.aws_codepipeline.Pipeline && pipeline.node.defaultChild === resource
       ? approveWithPipeline(pipeline, stageNames)
       : approveWithStages(resource, stageNames);
   },
@@ -597,11 +592,11 @@ const ROLE = 'AWS::IAM::Role';
  * sees the pipeline rendered now, in every combination of its `Fn::If` branches (as the engine judges it).
  */
 function unapprovedStagesOf(pipeline: codepipeline.CfnPipeline, params: Params): string[] {
-  const cdkStack = Stack.of(pipeline);
+  const cdkStack = cdk.Stack.of(pipeline);
   // Roles too, so that a step's RoleArn resolves to a resource in the pipeline's account, as in the check.
   const stack: StackTemplate = {
     ...renderStack(cdkStack, (resource) => resource === pipeline || resource.cfnResourceType === ROLE),
-    account: Token.isUnresolved(cdkStack.account) ? undefined : cdkStack.account,
+    account: cdk.Token.isUnresolved(cdkStack.account) ? undefined : cdkStack.account,
   };
   const rendered = stack.template.Resources?.[cdkStack.resolve(pipeline.logicalId) as string];
   const resolver = new TemplateResolver([stack]);
@@ -650,7 +645,7 @@ function approveWithPipeline(
     pipeline.addStage({
       stageName: approvalStage,
       placement: { rightBefore: stage },
-      actions: [new codepipeline_actions.ManualApprovalAction({ actionName: APPROVAL_ACTION })],
+      actions: [new cdk.aws_codepipeline_actions.ManualApprovalAction({ actionName: APPROVAL_ACTION })],
     });
     return [describeApproval(approvalStage, stageName)];
   });
@@ -668,7 +663,7 @@ function approveWithStages(
   pipeline: codepipeline.CfnPipeline,
   stageNames: readonly string[],
 ): RemediationResult {
-  const stack = Stack.of(pipeline);
+  const stack = cdk.Stack.of(pipeline);
   const stages = pipeline.stages;
   if (!Array.isArray(stages)) {
     return notApplied(
@@ -676,7 +671,7 @@ function approveWithStages(
     );
   }
   const nameOf = (stage: (typeof stages)[number]) =>
-    Tokenization.isResolvable(stage) ? undefined : (stack.resolve(stage.name) as unknown);
+    cdk.Tokenization.isResolvable(stage) ? undefined : (stack.resolve(stage.name) as unknown);
   const missing = stageNames.filter((name) => !stages.some((stage) => nameOf(stage) === name));
   if (missing.length > 0) {
     return notApplied(
