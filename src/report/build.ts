@@ -1,0 +1,117 @@
+import type { Catalogue, Control } from '../catalogue/model';
+import { formatRating } from '../catalogue/rating';
+import type { Evaluation, Waiver } from '../engine/evaluate';
+import type { RuleModule } from '../rules/rule';
+import { maskRecord } from './mask';
+import {
+  CatalogueReport,
+  EvaluationRecord,
+  FileLine,
+  REPORT_FORMAT_VERSION,
+  ReportControl,
+  ReportStack,
+  ReportWaiver,
+} from './model';
+import { computeScore } from './score';
+
+/** The parts of a rule's metadata a report explains a control with (pass `RULES.map((r) => r.meta)`). */
+export type RuleHelp = Pick<RuleModule['meta'], 'id' | 'compliantWhen' | 'remediation'>;
+
+export interface BuildReportInput {
+  readonly evaluations: readonly Evaluation[];
+  readonly catalogue: Catalogue;
+  readonly stacks: readonly ReportStack[];
+  readonly toolVersion: string;
+  /** The rules' metadata, for the help texts of SARIF and markdown; without it only the control's texts show. */
+  readonly rules?: readonly RuleHelp[];
+  /** The line of the user's code that made the evaluated resource, when the assembly records it. */
+  readonly locate?: (evaluation: Evaluation) => FileLine | undefined;
+  /** The 1-based line of the resource's logical id in its stack's template file (see `templateLineOf`). */
+  readonly templateLine?: (evaluation: Evaluation) => number | undefined;
+}
+
+function isLine(line: unknown): line is number {
+  return Number.isInteger(line) && (line as number) >= 1;
+}
+
+function reportWaiver(waiver: Waiver | undefined): ReportWaiver | undefined {
+  return waiver && { id: waiver.id, reason: waiver.reason, acknowledgedAt: waiver.acknowledgedAt };
+}
+
+function reportControl(control: Control, packName: string, rule: RuleHelp | undefined): ReportControl {
+  return {
+    id: control.id,
+    findingId: `${packName}-${control.id}`,
+    title: control.title,
+    description: control.description,
+    ruleId: control.rule,
+    severity: control.severity,
+    suppressible: control.suppressible,
+    securityHub: control.references.securityHub,
+    config: control.references.config,
+    ...(rule && { compliantWhen: rule.compliantWhen, remediation: rule.remediation }),
+  };
+}
+
+/** Leaves out the keys whose value is undefined, so the JSON has no `null`s and the schema stays strict. */
+function defined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+function recordOf(
+  evaluation: Evaluation,
+  stack: ReportStack | undefined,
+  input: BuildReportInput,
+): EvaluationRecord {
+  const source = input.locate?.(evaluation);
+  const templateLine = input.templateLine?.(evaluation);
+  const record = defined<EvaluationRecord>({
+    stackId: evaluation.stackId,
+    constructPath: evaluation.constructPath,
+    logicalId: evaluation.logicalId,
+    resourceType: evaluation.resourceType,
+    controlId: evaluation.controlId,
+    findingId: evaluation.findingId,
+    ruleId: evaluation.ruleId,
+    severity: evaluation.severity,
+    status: evaluation.status,
+    property: evaluation.property,
+    message: evaluation.reason,
+    rating: formatRating(evaluation.rating),
+    ratingSource: evaluation.ratingSource,
+    waiver: reportWaiver(evaluation.waiver),
+    refusedWaiver: reportWaiver(evaluation.refusedWaiver),
+    changes: evaluation.changes,
+    source: source && isLine(source.line) ? { file: source.file, line: source.line } : undefined,
+    template: stack?.templateFile
+      ? defined({ file: stack.templateFile, line: isLine(templateLine) ? templateLine : undefined })
+      : undefined,
+  });
+  return maskRecord(record);
+}
+
+/**
+ * The record of a synth: every evaluation with where it comes from, the catalogue's controls and
+ * the score. Every text that may quote a value has its credentials masked.
+ */
+export function buildReport(input: BuildReportInput): CatalogueReport {
+  const { catalogue } = input;
+  const stacks = new Map(input.stacks.map((s) => [s.stackId, s]));
+  const rules = new Map((input.rules ?? []).map((r) => [r.id, r]));
+  const evaluations = input.evaluations.map((e) => recordOf(e, stacks.get(e.stackId), input));
+  return {
+    formatVersion: REPORT_FORMAT_VERSION,
+    tool: { name: 'cdk-catalogue-checks', version: input.toolVersion },
+    catalogue: {
+      name: catalogue.metadata.name,
+      owner: catalogue.metadata.owner,
+      version: catalogue.metadata.version,
+      packName: catalogue.metadata.packName,
+      minimumScore: catalogue.baseline.minimumScore,
+    },
+    controls: catalogue.controls.map((c) => reportControl(c, catalogue.metadata.packName, rules.get(c.rule))),
+    stacks: input.stacks.map((s) => defined({ ...s })),
+    evaluations,
+    score: computeScore(evaluations, catalogue.baseline.minimumScore),
+  };
+}
