@@ -2,6 +2,9 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { Aspects } from 'aws-cdk-lib';
+import { buildExampleApp } from '../examples/pipeline-app/app';
+import { EnterpriseCatalogueChecks } from '../src';
 
 const ROOT = path.join(__dirname, '..');
 const CLI = path.join(ROOT, 'lib', 'cli', 'main.js');
@@ -107,5 +110,167 @@ describe('cdk-catalogue docs', () => {
     expect(stdout).toMatch(/^## Enterprise service catalogue 2026\.11\.0\n/);
     expect(stdout.match(/^### Enterprise-/gm)).toHaveLength(8);
     expect(stdout).toContain('### Enterprise-KMS.1: KMS keys rotate\n');
+  });
+});
+
+/** Synthesizes the example pipeline app into a fresh cdk.out with the pack (report-only), as `cdk synth` would. */
+function synthExample(rating: string) {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-check-'));
+  const { app } = buildExampleApp({
+    crossAccountKeys: true,
+    appProps: { outdir, builtinCloudFormationValidation: false },
+  });
+  const pack = new EnterpriseCatalogueChecks({ rating, reportOnly: true });
+  Aspects.of(app).add(pack);
+  app.synth();
+  return { outdir, pack };
+}
+
+type Row = { stackId: string; logicalId: string; controlId: string; status: string };
+const rows = (evaluations: readonly Row[], withStack = true) =>
+  evaluations
+    .map((e) => `${withStack ? `${e.stackId} ` : ''}${e.logicalId} ${e.controlId} ${e.status}`)
+    .sort((a, b) => a.localeCompare(b));
+
+describe('cdk-catalogue check', () => {
+  jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  const example = synthExample('C3I3A3');
+
+  it("gives exactly the pack's verdicts on the example app's cdk.out, and exits 1 on its findings", () => {
+    const { code, stdout, stderr } = cli('check', example.outdir, '--rating', 'C3I3A3', '--format', 'json');
+    expect(stderr).toBe('');
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout);
+    expect(rows(report.evaluations)).toEqual(rows(example.pack.evaluations));
+    expect(report.evaluations.filter((e: Row) => e.status === 'non-compliant').length).toBe(22);
+  });
+
+  it('holds each stack to the rating recorded at synth when no --rating is given', () => {
+    const lenient = synthExample('C1I1A1');
+    const { stdout } = cli('check', lenient.outdir, '--format', 'json');
+    const report = JSON.parse(stdout);
+    expect(rows(report.evaluations)).toEqual(rows(lenient.pack.evaluations));
+    expect(new Set(report.stacks.map((s: { rating: string }) => s.rating))).toEqual(new Set(['C1I1A1']));
+  });
+
+  it('gives the same verdicts on the template files alone', () => {
+    const templates = fs
+      .readdirSync(example.outdir, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.template.json'))
+      .map((file) => path.join(example.outdir, file));
+    const { stdout } = cli('check', ...templates, '--rating', 'C3I3A3', '--format', 'json');
+    expect(rows(JSON.parse(stdout).evaluations, false)).toEqual(rows(example.pack.evaluations, false));
+  });
+
+  it('reads YAML templates with short-form intrinsics as their JSON equivalents', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-yaml-'));
+    fs.writeFileSync(
+      path.join(dir, 'app.yaml'),
+      [
+        'Conditions:',
+        '  IsProd: !Equals [!Ref Env, prod]',
+        'Parameters:',
+        '  Env: { Type: String }',
+        'Resources:',
+        '  Key: { Type: AWS::KMS::Key, Properties: { EnableKeyRotation: !If [IsProd, true, false] } }',
+        '  Topic:',
+        '    Type: AWS::SNS::Topic',
+        '    Properties: { KmsMasterKeyId: !GetAtt Key.Arn }',
+        '  Queue:',
+        '    Type: AWS::SQS::Queue',
+        '    Properties: { KmsMasterKeyId: !Sub "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/sqs" }',
+      ].join('\n'),
+    );
+    const { code, stdout } = cli('check', path.join(dir, 'app.yaml'), '--format', 'json');
+    expect(code).toBe(1);
+    const byResource = Object.fromEntries(
+      JSON.parse(stdout).evaluations.map((e: Row & { message?: string }) => [
+        `${e.logicalId} ${e.controlId}`,
+        e,
+      ]),
+    );
+    expect(byResource['Key KMS.1']).toMatchObject({
+      status: 'non-compliant',
+      message: expect.stringMatching(/when condition IsProd is false/),
+    });
+    expect(byResource['Topic Encryption.1']).toMatchObject({ status: 'compliant' });
+    expect(byResource['Queue Encryption.1']).toMatchObject({ status: 'non-compliant' });
+  });
+
+  it.each([
+    ['text', (out: string) => expect(out).toMatch(/Enterprise-KMS\.1 non-compliant/)],
+    ['markdown', (out: string) => expect(out).toMatch(/^\|.*Encryption\.1.*\|$/m)],
+    ['sarif', (out: string) => expect(JSON.parse(out).version).toBe('2.1.0')],
+    ['junit', (out: string) => expect(out).toMatch(/^<\?xml/)],
+    ['csv', (out: string) => expect(out.split('\n')[0]).toMatch(/^stack,constructPath,logicalId,/)],
+  ])('writes %s', (format, expectations) => {
+    const { stdout, stderr } = cli('check', example.outdir, '--rating', 'C3I3A3', '--format', format);
+    expect(stderr).toBe('');
+    expectations(stdout);
+  });
+
+  it('writes to --output and exits 0 on a clean app', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-clean-'));
+    const template = path.join(dir, 'clean.json');
+    fs.writeFileSync(
+      template,
+      JSON.stringify({
+        Resources: { Key: { Type: 'AWS::KMS::Key', Properties: { EnableKeyRotation: true } } },
+      }),
+    );
+    const output = path.join(dir, 'report.sarif');
+    const { code, stdout } = cli('check', template, '--format', 'sarif', '--output', output);
+    expect(code).toBe(0);
+    expect(stdout).toBe('');
+    expect(JSON.parse(fs.readFileSync(output, 'utf8')).runs[0].results).toEqual([]);
+  });
+
+  it.each([
+    ['a missing path', () => ['/nonexistent/cdk.out'], /\/nonexistent\/cdk\.out/],
+    ['an empty directory', () => [fs.mkdtempSync(path.join(os.tmpdir(), 'cli-empty-'))], /manifest\.json/],
+    [
+      'corrupt JSON',
+      () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-bad-')), 'bad.json');
+        fs.writeFileSync(file, '{"Resources": {');
+        return [file];
+      },
+      /bad\.json/,
+    ],
+    [
+      'YAML that is not CloudFormation',
+      () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-bad-')), 'list.yaml');
+        fs.writeFileSync(file, '- a\n- b\n');
+        return [file];
+      },
+      /list\.yaml/,
+    ],
+    ['an unknown format', () => [example.outdir, '--format', 'pdf'], /pdf/],
+    ['an invalid rating', () => [example.outdir, '--rating', 'C9'], /C9/],
+  ])('exits 2 with one readable line on %s', (_name, args, mentions) => {
+    const { code, stdout, stderr } = cli('check', ...args());
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(mentions);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('cdk-catalogue report', () => {
+  it("renders the record the pack wrote at synth, in any format, with the gate's exit code", () => {
+    const { outdir, pack } = synthExample('C3I3A3');
+    const json = cli('report', outdir, '--format', 'json');
+    expect(json.code).toBe(1);
+    expect(rows(JSON.parse(json.stdout).evaluations)).toEqual(rows(pack.evaluations));
+    const markdown = cli('report', outdir, '--format', 'markdown');
+    expect(markdown.stdout).toMatch(/Enterprise-CodePipeline\.1/);
+  });
+
+  it('exits 2 with one line when the assembly has no report', () => {
+    const { code, stderr } = cli('report', fs.mkdtempSync(path.join(os.tmpdir(), 'cli-none-')));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/no catalogue report here/);
   });
 });

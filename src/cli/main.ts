@@ -1,10 +1,17 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
+import * as fs from 'fs';
+import { Command, CommanderError, Option } from 'commander';
+import { InputError } from '../assembly';
 import { renderCatalogueMarkdown } from '../catalogue/docs';
 import { CatalogueError } from '../catalogue/errors';
 import { loadCatalogue } from '../catalogue/load';
 import { formatApplicability } from '../catalogue/rating';
 import { PACKAGE_VERSION } from '../packs/version';
+import { CatalogueReport, renderReport, REPORT_FORMATS, ReportFormat } from '../report';
+import { checkInputs, exitCodeOf, readReportFile } from './check';
+
+/** Set by a command whose result decides the exit code (`check`, `report`). */
+let exitCode = 0;
 
 /** Builds the `cdk-catalogue` command; `write` receives what a command prints to stdout. */
 function buildProgram(write: (text: string) => void): Command {
@@ -40,21 +47,87 @@ function buildProgram(write: (text: string) => void): Command {
     .argument('[path]', 'catalogue file or directory (default: the catalogue shipped in the package)')
     .action((path?: string) => write(renderCatalogueMarkdown(loadCatalogue(path))));
 
+  program
+    .command('check')
+    .description(
+      'judge a cloud assembly (cdk.out, nested stacks and acknowledgements included) or CloudFormation templates (JSON or YAML), without CDK code',
+    )
+    .argument('<inputs...>', 'a cdk.out directory, or template files')
+    .option(
+      '-c, --catalogue <path>',
+      'catalogue file or directory (default: the catalogue shipped in the package)',
+    )
+    .option(
+      '-r, --rating <rating>',
+      "the workload's CIA rating, e.g. C3I2A1 (default: the ratings recorded at synth in cdk.out, else the strictest)",
+    )
+    .addOption(formatOption())
+    .option('-o, --output <file>', 'write the report to a file instead of standard output')
+    .action(
+      (
+        inputs: string[],
+        options: { catalogue?: string; rating?: string; format: ReportFormat; output?: string },
+      ) => {
+        const report = checkInputs(inputs, options);
+        emit(report, options, write);
+        exitCode = exitCodeOf(report);
+      },
+    );
+
+  program
+    .command('report')
+    .description(
+      'render the record the pack wrote at synth (cdk.out/catalogue-report.json) in another format',
+    )
+    .argument('[cdk.out]', 'the cloud assembly directory, or the report file', 'cdk.out')
+    .addOption(formatOption())
+    .option('-o, --output <file>', 'write the report to a file instead of standard output')
+    .action((dir: string, options: { format: ReportFormat; output?: string }) => {
+      const report = readReportFile(dir);
+      emit(report, options, write);
+      exitCode = exitCodeOf(report);
+    });
+
   return program;
+}
+
+function formatOption(): Option {
+  return new Option('-f, --format <format>', 'output format').choices(REPORT_FORMATS).default('text');
+}
+
+/** Colour only for people: on a terminal, unless NO_COLOR is set, and never in a file. */
+function useColor(options: { output?: string }): boolean {
+  return !options.output && process.stdout.isTTY === true && !process.env.NO_COLOR;
+}
+
+function emit(
+  report: CatalogueReport,
+  options: { format: ReportFormat; output?: string },
+  write: (text: string) => void,
+): void {
+  const text = renderReport(report, options.format, { color: useColor(options) });
+  if (options.output) fs.writeFileSync(options.output, text);
+  else write(text);
 }
 
 /** Runs the CLI; returns the exit code. Errors become one readable line (catalogue problems, one per line). */
 export function run(argv: readonly string[], out = process.stdout, err = process.stderr): number {
   const program = buildProgram((text) => out.write(text));
   program.configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s) });
+  exitCode = 0;
   try {
     program.parse(argv as string[], { from: 'user' });
-    return 0;
+    return exitCode;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode;
+    // Usage mistakes (an unknown option or format) are bad input, like a missing file.
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof InputError) {
+      err.write(`cdk-catalogue: ${e.message}\n`);
+      return 2;
+    }
     if (e instanceof CatalogueError) {
       err.write(`${e.message}\n`);
-      return 1;
+      return argv[0] === 'validate' ? 1 : 2;
     }
     err.write(`cdk-catalogue: ${(e as Error).message ?? e}\n`);
     return 1;

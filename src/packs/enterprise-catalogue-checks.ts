@@ -23,6 +23,8 @@ import { describeEvaluation, MISSED_BY_REMEDIATIONS, suggestedFix, summarize } f
 import { remediationRecordOf, stacksReachedByRemediations } from '../remediations/records';
 import { EnterpriseCatalogueRemediations } from './enterprise-catalogue-remediations';
 import { PACKAGE_VERSION } from './version';
+import { writeCatalogueReport } from './report-file';
+import type { CatalogueReport } from '../report';
 
 export interface EnterpriseCatalogueChecksProps {
   /** A catalogue path (file or directory) or a model from `loadCatalogue`. @default the catalogue shipped in the package */
@@ -96,9 +98,11 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
 
   /** Called by CDK after synthesis with every stack's template, those in pipeline Stages included. */
   public override validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
-    return this.check(
-      context.appConstruct,
-      synthesizedStackTemplates(context, context.appConstruct, this.rating),
+    const root = context.appConstruct;
+    const stacks = synthesizedStackTemplates(context, root, this.rating);
+    const outdir = Stage.isStage(root) ? root.outdir : undefined;
+    return this.check(root, stacks, (evaluations) =>
+      outdir ? writeCatalogueReport(outdir, this.catalogue, stacks, evaluations) : undefined,
     );
   }
 
@@ -107,7 +111,12 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
     return this.check(scope, renderedStackTemplates(scope, this.rating));
   }
 
-  private check(root: IConstruct, stacks: StackTemplate[]): PolicyValidationPluginReport {
+  /** Judges the stacks and reports the findings; `record` writes the report of a synth and returns it. */
+  private check(
+    root: IConstruct,
+    stacks: StackTemplate[],
+    record: (evaluations: readonly Evaluation[]) => CatalogueReport | undefined = () => undefined,
+  ): PolicyValidationPluginReport {
     const tree = new ConstructIndex(root);
     const missed = stacksMissedByRemediations(root, tree.stacks());
     this.lastEvaluations = evaluate({
@@ -127,7 +136,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
     }
     // Every finding is reported: against its resource, else the nearest construct, else its stack.
     for (const [subject, evaluations] of this.evaluationsBySubject) this.report(subject, evaluations);
-    this.reportSummary(root);
+    this.reportSummary(root, record(this.lastEvaluations));
     const blocking = this.reported.some((v) => v.severity === 'error' || v.severity === 'fatal');
     return { success: !blocking, violations: this.reported };
   }
@@ -167,8 +176,12 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
   }
 
   /** One `info` entry, which CDK prints after every finding: the counts, the fixes, the rating note. */
-  private reportSummary(root: IConstruct): void {
-    const summary = summarize(this.lastEvaluations, (evaluation) => this.controlOf(evaluation));
+  private reportSummary(root: IConstruct, report: CatalogueReport | undefined): void {
+    const summary = summarize(
+      this.lastEvaluations,
+      (evaluation) => this.controlOf(evaluation),
+      report?.score,
+    );
     if (!summary) return;
     this.reported.push({
       ruleName: `${this.name}-Summary`,

@@ -1,6 +1,7 @@
 import { Control } from '../catalogue/model';
 import { formatRating, RATING_CONTEXT_KEY, STRICTEST_RATING } from '../catalogue/rating';
 import { Evaluation, isFinding, REMEDIATION_NOT_APPLIED } from '../engine/evaluate';
+import type { Score } from '../report';
 import { findRule } from '../rules';
 import { REMEDIATION_CONTEXT_KEYS, RemediationSettings } from '../remediations/context';
 
@@ -62,6 +63,7 @@ function describeSetting(setting: keyof RemediationSettings): string {
 export function summarize(
   evaluations: readonly Evaluation[],
   controlOf: (evaluation: Evaluation) => Control,
+  score?: Score,
 ): string | undefined {
   const findings = evaluations.filter(isFinding);
   const unrated = [...new Set(evaluations.filter((e) => e.ratingSource === 'default').map((e) => e.stackId))];
@@ -69,6 +71,7 @@ export function summarize(
   const lines = [
     `${findings.length} finding${findings.length === 1 ? '' : 's'} in ${evaluations.length} evaluations.`,
   ];
+  if (score) lines.push(describeScore(score));
   const byControl = new Map<string, Evaluation[]>();
   for (const finding of findings)
     byControl.set(finding.controlId, [...(byControl.get(finding.controlId) ?? []), finding]);
@@ -87,6 +90,13 @@ export function summarize(
     );
   }
   return lines.join('\n');
+}
+
+/** `Score 40% of controls (strict 40%), baseline 95%: not met.` */
+function describeScore(score: Score): string {
+  const { acceptedRisk, strict } = score.overall;
+  const percent = (value: number | null) => (value === null ? 'n/a' : `${value}%`);
+  return `Score: ${percent(acceptedRisk.controls.percent)} of controls pass (strict, waivers counted as failures: ${percent(strict.controls.percent)}); baseline ${score.baseline.minimumScore}%: ${score.baseline.met ? 'met' : 'not met'}.`;
 }
 
 function capitalize(text: string): string {

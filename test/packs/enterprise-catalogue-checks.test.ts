@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import Ajv from 'ajv';
 import { App, Aspects, aws_kms as kms, Stack, Stage, Validations } from 'aws-cdk-lib';
 import { EnterpriseCatalogueChecks, EnterpriseCatalogueChecksProps } from '../../src';
 import { KeyRotationControl, silenceCdkReports, synthError, writeKeyRotationCatalogue } from '../helpers';
@@ -124,8 +125,41 @@ describe('EnterpriseCatalogueChecks', () => {
     );
     expect(summaries).toHaveLength(1);
     expect(summaries[0].description).toBe(
-      '[Corp] 1 finding in 1 evaluations.\nKMS.1 Keys rotate: 1 (1 fixable by EnterpriseCatalogueRemediations)',
+      '[Corp] 1 finding in 1 evaluations.\n' +
+        'Score: 0% of controls pass (strict, waivers counted as failures: 0%); baseline 95%: not met.\n' +
+        'KMS.1 Keys rotate: 1 (1 fixable by EnterpriseCatalogueRemediations)',
     );
+  });
+
+  it('writes every evaluation to catalogue-report.json in the cloud assembly, valid against its schema', () => {
+    const built = appWithKey();
+    new kms.Key(built.stack, 'Rotating', { enableKeyRotation: true });
+    const { pack } = synthWith(built, { catalogue: ONE_CONTROL(), reportOnly: true, rating: 'C1I1A1' });
+    const report = JSON.parse(fs.readFileSync(path.join(built.app.outdir, 'catalogue-report.json'), 'utf8'));
+    expect(report.evaluations.map((e: { status: string }) => e.status).sort()).toEqual([
+      'compliant',
+      'non-compliant',
+    ]);
+    expect(report.evaluations).toHaveLength(pack.evaluations.length);
+    expect(report.stacks).toEqual([
+      expect.objectContaining({
+        stackId: 'Workload',
+        rating: 'C1I1A1',
+        ratingSource: 'props',
+        templateFile: 'Workload.template.json',
+      }),
+    ]);
+    const finding = report.evaluations.find((e: { status: string }) => e.status === 'non-compliant');
+    expect(finding.template).toEqual({ file: 'Workload.template.json', line: expect.any(Number) });
+    expect(finding.source).toEqual({
+      file: expect.stringMatching(/enterprise-catalogue-checks\.test\.ts$/),
+      line: expect.any(Number),
+    });
+    const schema = JSON.parse(
+      fs.readFileSync(path.join(__dirname, '..', '..', 'schema', 'catalogue-report.schema.json'), 'utf8'),
+    );
+    const validate = new Ajv({ allErrors: true }).compile(schema);
+    expect(validate(report) ? [] : validate.errors).toEqual([]);
   });
 
   it('in report-only mode reports errors in full and never fails', () => {
