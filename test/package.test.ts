@@ -33,6 +33,7 @@ describe('the npm package', () => {
           'cdk-catalogue-checks': `file:./${path.basename(tarball)}`,
           'aws-cdk-lib': devVersion('aws-cdk-lib'),
           constructs: devVersion('constructs'),
+          'cdk-nag': devVersion('cdk-nag'),
         },
       }),
     );
@@ -94,5 +95,38 @@ describe('the npm package', () => {
     });
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/8 controls/);
+  });
+
+  it('installs for CLI-only use without aws-cdk-lib, and checks a template', () => {
+    const cliOnly = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-only-'));
+    const tarball = fs.readdirSync(appDir).find((file) => file.endsWith('.tgz'))!;
+    fs.copyFileSync(path.join(appDir, tarball), path.join(cliOnly, tarball));
+    fs.writeFileSync(
+      path.join(cliOnly, 'package.json'),
+      JSON.stringify({
+        name: 'python-team-ci',
+        private: true,
+        dependencies: { 'cdk-catalogue-checks': `file:./${tarball}` },
+      }),
+    );
+    execFileSync(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], {
+      cwd: cliOnly,
+      stdio: 'pipe',
+    });
+    for (const peer of ['aws-cdk-lib', 'constructs', 'cdk-nag'])
+      expect(fs.existsSync(path.join(cliOnly, 'node_modules', peer))).toBe(false);
+    const template = path.join(cliOnly, 'template.json');
+    fs.writeFileSync(template, JSON.stringify({ Resources: { Key: { Type: 'AWS::KMS::Key' } } }));
+    const result = spawnSync(
+      path.join(cliOnly, 'node_modules', '.bin', 'cdk-catalogue-checks'),
+      ['check', template],
+      {
+        encoding: 'utf8',
+      },
+    );
+    fs.rmSync(cliOnly, { recursive: true, force: true });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/Enterprise-KMS\.1 non-compliant/);
+    expect(result.status).toBe(1);
   });
 });
