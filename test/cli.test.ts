@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Aspects } from 'aws-cdk-lib';
+import { parse } from 'yaml';
 import { buildExampleApp } from '../examples/pipeline-app/app';
 import { EnterpriseCatalogueChecks } from '../src';
 
@@ -272,5 +273,27 @@ describe('cdk-catalogue report', () => {
     const { code, stderr } = cli('report', fs.mkdtempSync(path.join(os.tmpdir(), 'cli-none-')));
     expect(code).toBe(2);
     expect(stderr).toMatch(/no catalogue report here/);
+  });
+});
+
+describe('the pre-commit hooks for consumers (.pre-commit-hooks.yaml)', () => {
+  const hooks = parse(fs.readFileSync(path.join(ROOT, '.pre-commit-hooks.yaml'), 'utf8')) as Array<{
+    id: string;
+    entry: string;
+    args: string[];
+  }>;
+
+  it('offers catalogue-validate and catalogue-check', () => {
+    expect(hooks.map((hook) => hook.id)).toEqual(['catalogue-validate', 'catalogue-check']);
+  });
+
+  it.each([
+    ['catalogue-validate', () => [path.join(ROOT, 'catalogue')], 0],
+    ['catalogue-check', () => [synthExample('C3I3A3').outdir], 1],
+  ])('%s runs the installed command as written', (id, args, expected) => {
+    const hook = hooks.find((h) => h.id === id)!;
+    const [command, ...words] = hook.entry.split(' ');
+    expect(command).toBe('cdk-catalogue');
+    expect(cli(...words, ...args()).code).toBe(expected);
   });
 });

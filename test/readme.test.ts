@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { execFileSync } from 'child_process';
 import { renderCatalogueMarkdown } from '../src/catalogue/docs';
 import { loadCatalogue } from '../src/catalogue/load';
 import { RULES } from '../src/rules';
@@ -17,9 +18,15 @@ describe('README.md', () => {
     expect(ci).toMatch(/^npm test$/m);
   });
 
-  it('shows the shipped catalogue exactly as `cdk-catalogue docs` renders it', () => {
+  it('shows the shipped catalogue exactly as `cdk-catalogue docs` renders it (formatted by prettier, as `npm run readme` does)', () => {
     const section = /<!-- catalogue:start -->([\s\S]*)<!-- catalogue:end -->/.exec(README)![1];
-    expect(section.trim()).toBe(renderCatalogueMarkdown(loadCatalogue()).trim());
+    // Prettier runs in a child process: its ESM loading does not work inside jest.
+    const rendered = execFileSync(
+      process.execPath,
+      [require.resolve('prettier/bin/prettier.cjs'), '--stdin-filepath', path.join(ROOT, 'catalogue.md')],
+      { input: renderCatalogueMarkdown(loadCatalogue()), encoding: 'utf8' },
+    );
+    expect(section.trim()).toBe(rendered.trim());
   });
 
   it.each(RULES.map((rule) => rule.meta.id))('documents the rule %s', (id) => {

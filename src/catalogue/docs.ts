@@ -1,6 +1,26 @@
 import { findRule } from '../rules';
 import { Catalogue, Control } from './model';
-import { formatApplicability } from './rating';
+import { appliesAt, CIA_DIMENSIONS, CiaLevel, CiaRating, formatApplicability } from './rating';
+
+const LEVELS: readonly CiaLevel[] = [1, 2, 3];
+
+/**
+ * Which controls a workload gets at each level of each CIA dimension (the other two at 1): a control
+ * applies when any dimension it lists reaches its level, so the rows read "from this level on".
+ */
+function applicabilityMatrix(catalogue: Catalogue): string {
+  const columns = CIA_DIMENSIONS.flatMap((dimension) => LEVELS.map((level) => ({ dimension, level })));
+  const header = `| control | ${columns.map(({ dimension, level }) => `${dimension[0].toUpperCase()}${level}`).join(' | ')} |`;
+  const rule = `| --- | ${columns.map(() => ':-:').join(' | ')} |`;
+  const rows = catalogue.controls.map((control) => {
+    const cells = columns.map(({ dimension, level }) => {
+      const rating: CiaRating = { confidentiality: 1, integrity: 1, availability: 1, [dimension]: level };
+      return appliesAt(control.appliesFrom, rating) ? 'x' : ' ';
+    });
+    return `| ${catalogue.metadata.packName}-${control.id} | ${cells.join(' | ')} |`;
+  });
+  return [header, rule, ...rows].join('\n');
+}
 
 function applicability(control: Control): string {
   const levels = formatApplicability(control.appliesFrom);
@@ -48,6 +68,10 @@ export function renderCatalogueMarkdown(catalogue: Catalogue): string {
     `## ${metadata.name} ${metadata.version}`,
     '',
     `Owner: ${metadata.owner}. Baseline: ${baseline.minimumScore}% compliance. Findings are named \`${metadata.packName}-<control id>\`.`,
+    '',
+    'Which controls apply at each level of each CIA dimension (with the other two at 1); a workload gets every control marked in any of its three levels:',
+    '',
+    applicabilityMatrix(catalogue),
     '',
     ...controls.map((control) => `${controlSection(control, metadata.packName)}\n`),
   ].join('\n');

@@ -14,7 +14,12 @@ import { RULES } from '../rules';
 export interface CheckOptions {
   readonly catalogue?: string;
   readonly rating?: string;
+  /** Where a progress line goes when the input is large (the CLI passes stderr on a terminal). */
+  readonly progress?: (line: string) => void;
 }
+
+/** From this size on, `check` says what it is doing before it starts. */
+const LARGE_INPUT = { stacks: 10, resources: 1000 };
 
 /** How `check` and `report` end: 0 when the gate holds, 1 when an error-severity finding is left or the score is under the baseline. */
 export function exitCodeOf(report: CatalogueReport): number {
@@ -36,6 +41,13 @@ export function checkInputs(inputs: readonly string[], options: CheckOptions): C
   const stacks = isAssembly
     ? withRecordedRatings(input, inputs[0], options.rating !== undefined)
     : input.stacks;
+  const resources = stacks.reduce(
+    (sum, stack) => sum + Object.keys(stack.template.Resources ?? {}).length,
+    0,
+  );
+  if (stacks.length >= LARGE_INPUT.stacks || resources >= LARGE_INPUT.resources) {
+    options.progress?.(`cdk-catalogue: checking ${stacks.length} stacks, ${resources} resources...\n`);
+  }
   return judge(catalogue, { ...input, stacks });
 }
 

@@ -14,7 +14,7 @@ import { checkInputs, exitCodeOf, readReportFile } from './check';
 let exitCode = 0;
 
 /** Builds the `cdk-catalogue` command; `write` receives what a command prints to stdout. */
-function buildProgram(write: (text: string) => void): Command {
+function buildProgram(write: (text: string) => void, progress?: (text: string) => void): Command {
   const program = new Command('cdk-catalogue')
     .description('Turn an enterprise service catalogue into cdk-nag checks for CDK apps.')
     .version(PACKAGE_VERSION)
@@ -68,7 +68,7 @@ function buildProgram(write: (text: string) => void): Command {
         inputs: string[],
         options: { catalogue?: string; rating?: string; format: ReportFormat; output?: string },
       ) => {
-        const report = checkInputs(inputs, options);
+        const report = checkInputs(inputs, { ...options, progress });
         emit(report, options, write);
         exitCode = exitCodeOf(report);
       },
@@ -112,7 +112,10 @@ function emit(
 
 /** Runs the CLI; returns the exit code. Errors become one readable line (catalogue problems, one per line). */
 export function run(argv: readonly string[], out = process.stdout, err = process.stderr): number {
-  const program = buildProgram((text) => out.write(text));
+  const program = buildProgram(
+    (text) => out.write(text),
+    (err as NodeJS.WriteStream).isTTY ? (text) => err.write(text) : undefined,
+  );
   program.configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s) });
   exitCode = 0;
   try {
