@@ -18,6 +18,7 @@ function cli(...args: string[]) {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 60_000,
+    maxBuffer: 256 * 1024 * 1024,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -199,7 +200,14 @@ describe('cdk-catalogue check', () => {
   });
 
   it.each([
-    ['text', (out: string) => expect(out).toMatch(/Enterprise-KMS\.1 non-compliant/)],
+    [
+      'text',
+      (out: string) => {
+        expect(out).toMatch(/Enterprise-KMS\.1 non-compliant/);
+        // Piped, so no colour.
+        expect(out).not.toContain(String.fromCharCode(27));
+      },
+    ],
     ['markdown', (out: string) => expect(out).toMatch(/^\|.*Encryption\.1.*\|$/m)],
     ['sarif', (out: string) => expect(JSON.parse(out).version).toBe('2.1.0')],
     ['junit', (out: string) => expect(out).toMatch(/^<\?xml/)],
@@ -208,6 +216,25 @@ describe('cdk-catalogue check', () => {
     const { stdout, stderr } = cli('check', example.outdir, '--rating', 'C3I3A3', '--format', format);
     expect(stderr).toBe('');
     expectations(stdout);
+  });
+
+  it('checks a 10,000-resource template rather than refusing it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-large-'));
+    const template = path.join(dir, 'large.json');
+    const resources = Object.fromEntries(
+      Array.from({ length: 10_000 }, (_, i) => [
+        `Key${i}`,
+        { Type: 'AWS::KMS::Key', Properties: { EnableKeyRotation: i > 0 } },
+      ]),
+    );
+    fs.writeFileSync(template, JSON.stringify({ Resources: resources }));
+    const { code, stdout } = cli('check', template, '--format', 'json');
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout);
+    expect(report.evaluations).toHaveLength(10_000);
+    expect(
+      report.evaluations.filter((e: Row) => e.status === 'non-compliant').map((e: Row) => e.logicalId),
+    ).toEqual(['Key0']);
   });
 
   it('writes to --output and exits 0 on a clean app', () => {

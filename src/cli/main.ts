@@ -138,5 +138,10 @@ export function run(argv: readonly string[], out = process.stdout, err = process
 }
 
 if (require.main === module) {
+  // `cdk-catalogue check cdk.out | head`: a reader that stops early is no error worth a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit();
+  });
   process.exitCode = run(process.argv.slice(2));
 }
