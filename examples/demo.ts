@@ -95,6 +95,9 @@ function main(): void {
     printFindings(before.pack);
     console.log(`\n${bold(summary(before.pack))}.`);
     console.log(`\nCloud assembly: ${before.outdir} (CDK's own report: validation-report.json)`);
+    console.log(
+      `Every evaluation and the score: npx cdk-catalogue report ${before.outdir} --format markdown`,
+    );
     console.log('Run `npm run demo -- --remediate` to apply the paired fixes.');
     return;
   }
