@@ -1,5 +1,5 @@
-import * as fs from 'fs';
 import { Document, isAlias, isCollection, isNode, isPair, LineCounter, Node, parseDocument } from 'yaml';
+import { readRegularFile, RegularFileError } from '../io/regular-file';
 import { CatalogueProblem } from './errors';
 
 /**
@@ -34,42 +34,20 @@ class FileProblem extends Error {
   }
 }
 
-function nonRegularKind(stat: fs.Stats): string | undefined {
-  if (stat.isFile()) return undefined;
-  if (stat.isFIFO()) return 'a named pipe (FIFO)';
-  if (stat.isSocket()) return 'a socket';
-  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
-  if (stat.isDirectory()) return 'a directory';
-  return 'a special file';
-}
-
-function refuseUnlessRegular(stat: fs.Stats): void {
-  const kind = nonRegularKind(stat);
-  if (kind)
-    throw new FileProblem(`this is ${kind}, not a regular file; a catalogue is read from regular files only`);
-  if (stat.size > MAX_FILE_BYTES) {
-    throw new FileProblem(
-      `the file has ${stat.size} bytes; a catalogue file may have at most ${MAX_FILE_BYTES}`,
-    );
-  }
-}
-
-/**
- * The bytes of a regular file. Checked before opening, so a FIFO or device is never opened, and again
- * on the open file, which is opened non-blocking: a path swapped for a FIFO in between cannot hang.
- */
-function readRegularFile(file: string): Buffer {
-  let fd: number | undefined;
+/** A regular file's bytes, at most MAX_FILE_BYTES (see `readRegularFile`: a FIFO can never hang the loader). */
+function readCatalogueFile(file: string): Buffer {
   try {
-    refuseUnlessRegular(fs.statSync(file));
-    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
-    refuseUnlessRegular(fs.fstatSync(fd));
-    return fs.readFileSync(fd);
+    return readRegularFile(file, MAX_FILE_BYTES);
   } catch (e) {
-    if (e instanceof FileProblem) throw e;
-    throw new FileProblem(`cannot read the file: ${(e as NodeJS.ErrnoException).code ?? e}`);
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+    const { kind, message, size } = e as RegularFileError;
+    if (kind === 'too-large') {
+      throw new FileProblem(
+        `the file has ${size} bytes; a catalogue file may have at most ${MAX_FILE_BYTES}`,
+      );
+    }
+    throw new FileProblem(
+      kind === 'not-regular' ? `${message}; a catalogue is read from regular files only` : message,
+    );
   }
 }
 
@@ -183,7 +161,7 @@ function parse(text: string, lines: LineCounter): { doc: Document; problems: Fil
 export function readYamlFile(file: string, problems: CatalogueProblem[]): YamlFile | undefined {
   let bytes: Buffer;
   try {
-    bytes = readRegularFile(file);
+    bytes = readCatalogueFile(file);
   } catch (e) {
     problems.push({ file, line: 1, column: 1, message: (e as FileProblem).message });
     return undefined;

@@ -18,7 +18,6 @@ export { MASK, maskCredentials, maskRecord } from './mask';
 export * from './model';
 export type { RenderOptions } from './render/common';
 export { computeScore, meetsBaseline } from './score';
-export { templateLineOf } from './template-line';
 
 export type ReportFormat = 'text' | 'json' | 'markdown' | 'sarif' | 'junit' | 'csv';
 

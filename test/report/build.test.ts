@@ -3,7 +3,8 @@ import { App, aws_kms as kms, aws_s3 as s3, Stack } from 'aws-cdk-lib';
 import { evaluate } from '../../src/engine/evaluate';
 import { CfnTemplate } from '../../src/engine/template';
 import { STRICTEST_RATING } from '../../src/catalogue/rating';
-import { buildReport, REPORT_FORMAT_VERSION, templateLineOf } from '../../src/report';
+import { templateLineOf } from '../../src/assembly';
+import { buildReport, REPORT_FORMAT_VERSION } from '../../src/report';
 import { RULES } from '../../src/rules';
 import {
   catalogue,

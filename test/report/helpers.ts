@@ -11,8 +11,8 @@ import {
   computeScore,
   EvaluationRecord,
   ReportControl,
-  templateLineOf,
 } from '../../src/report';
+import { templateLineOf } from '../../src/assembly';
 import { RULES } from '../../src/rules';
 import { loadCatalogue } from '../../src/catalogue/load';
 

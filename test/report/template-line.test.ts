@@ -1,4 +1,4 @@
-import { templateLineOf } from '../../src/report';
+import { templateLineOf } from '../../src/assembly';
 
 const TEMPLATE = {
   Parameters: { Key: { Type: 'String' } },
