@@ -101,9 +101,21 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
     const root = context.appConstruct;
     const stacks = synthesizedStackTemplates(context, root, this.rating);
     const outdir = Stage.isStage(root) ? root.outdir : undefined;
-    return this.check(root, stacks, (evaluations) =>
-      outdir ? writeCatalogueReport(outdir, this.catalogue, stacks, evaluations) : undefined,
-    );
+    return this.check(root, stacks, (evaluations) => {
+      if (!outdir) return undefined;
+      try {
+        return writeCatalogueReport(outdir, this.catalogue, stacks, evaluations);
+      } catch (e) {
+        // The verdicts stand whatever happens to the record; say so rather than fail the synth here.
+        this.reported.push({
+          ruleName: `${this.name}-Report`,
+          description: `[${this.name}] The catalogue report could not be written to ${outdir}: ${(e as Error).message}. The findings above stand.`,
+          severity: 'warning',
+          violatingResources: [{ constructPath: root.node.path, resourceLogicalId: '', locations: [] }],
+        });
+        return undefined;
+      }
+    });
   }
 
   /** cdk-nag's direct entry point: judges the stacks under `scope` as they render now, without a full synth. */

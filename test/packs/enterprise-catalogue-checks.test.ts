@@ -131,6 +131,14 @@ describe('EnterpriseCatalogueChecks', () => {
     );
   });
 
+  it('still reports its findings, and says why, when the report cannot be written', () => {
+    const built = appWithKey();
+    fs.mkdirSync(path.join(built.app.outdir, 'catalogue-report.json'));
+    const { error } = synthWith(built, { catalogue: ONE_CONTROL(), rating: 'C1I1A1' });
+    expect(error?.message).toMatch(/\[Corp-KMS\.1\] Keys rotate/);
+    expect(error?.message).toMatch(/The catalogue report could not be written to .*EISDIR/);
+  });
+
   it('writes every evaluation to catalogue-report.json in the cloud assembly, valid against its schema', () => {
     const built = appWithKey();
     new kms.Key(built.stack, 'Rotating', { enableKeyRotation: true });
