@@ -140,13 +140,10 @@ function propertiesOf(resource: CfnResourceJson): Record<string, unknown> {
 }
 
 /** A macro in the properties may add, change or remove any of them: no verdict on them holds. */
-function withPropertyTransform(verdict: Verdict, resource: CfnResourceJson): Verdict {
-  if (!hasPropertyTransform(resource.Properties)) return verdict;
-  return unverifiable(
-    'Properties',
-    'the properties hold Fn::Transform (a macro such as AWS::Include), which may change them at deploy time',
-  );
-}
+const TRANSFORMED = unverifiable(
+  'Properties',
+  'the properties hold Fn::Transform (a macro such as AWS::Include), which may change them at deploy time',
+);
 
 function evaluateResource(
   stack: StackTemplate,
@@ -160,11 +157,9 @@ function evaluateResource(
   const variants = variantsOf(resource);
   const base = { logicalId, type: resource.Type, stack };
   const constructPath = constructPathOf(resource);
+  const transformed = hasPropertyTransform(resource.Properties);
   return controls.map((compiledControl) => {
-    const verdict = withPropertyTransform(
-      checkAllVariants(variants, base, compiledControl, resolver),
-      resource,
-    );
+    const verdict = transformed ? TRANSFORMED : checkAllVariants(variants, base, compiledControl, resolver);
     return record(
       stack,
       { logicalId, resourceType: resource.Type, constructPath },
