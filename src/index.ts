@@ -21,8 +21,9 @@ export type {
 export type { StackTemplate, CfnTemplate, RatingSource } from './engine/template';
 export { RULES, findRule } from './rules';
 export type { RuleModule, Verdict } from './rules';
-export { EnterpriseCatalogueChecks } from './packs/enterprise-catalogue-checks';
+export { EnterpriseCatalogueChecks, NOW_CONTEXT_KEY } from './packs/enterprise-catalogue-checks';
 export type { EnterpriseCatalogueChecksProps } from './packs/enterprise-catalogue-checks';
+export * from './waivers';
 export { EnterpriseCatalogueRemediations } from './packs/enterprise-catalogue-remediations';
 export type { EnterpriseCatalogueRemediationsProps } from './packs/enterprise-catalogue-remediations';
 export {

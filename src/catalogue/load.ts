@@ -5,7 +5,15 @@ import { isMap, isScalar, LineCounter, Node, Document } from 'yaml';
 import { RULES } from '../rules';
 import { createAjv } from './ajv';
 import { CatalogueError, CatalogueProblem } from './errors';
-import { Baseline, Catalogue, CatalogueMetadata, Control, SourceLocation } from './model';
+import {
+  Baseline,
+  Catalogue,
+  CatalogueMetadata,
+  Control,
+  DEFAULT_WAIVER_POLICY,
+  SourceLocation,
+  WaiverPolicy,
+} from './model';
 import { Applicability } from './rating';
 import { buildCatalogueSchema } from './schema';
 import { describeSchemaError } from './schema-messages';
@@ -159,15 +167,17 @@ function toControl(parsed: ParsedFile, raw: RawControl, index: number): Control 
   };
 }
 
-/** One section (metadata, baseline) that must appear in exactly one of the files. */
+/** One section (metadata, baseline) that must appear in exactly one of the files (or at most one, if optional). */
 function singleSection<T>(
   files: ParsedFile[],
   key: string,
   problems: CatalogueProblem[],
   anchor: string,
+  optional = false,
 ): T | undefined {
   const holders = files.filter((f) => f.data[key] !== undefined);
   if (holders.length === 0) {
+    if (optional) return undefined;
     problems.push({
       file: anchor,
       line: 1,
@@ -230,6 +240,9 @@ function readCatalogue(target: string): Catalogue {
 
   const metadata = singleSection<CatalogueMetadata>(parsed, 'metadata', problems, files[0]);
   const baseline = singleSection<Baseline>(parsed, 'baseline', problems, files[0]);
+  // The schema filled in the defaults of a section that is given; a missing one gets them all.
+  const waivers =
+    singleSection<WaiverPolicy>(parsed, 'waivers', problems, files[0], true) ?? DEFAULT_WAIVER_POLICY;
   const controls: Control[] = [];
   const seen = new Map<string, Control>();
   for (const file of parsed) {
@@ -250,7 +263,14 @@ function readCatalogue(target: string): Catalogue {
   if (problems.length > 0 || !metadata || !baseline) {
     throw new CatalogueError([...problems].sort((a, b) => byPosition(a, b, files)));
   }
-  return { apiVersion: parsed[0].data.apiVersion as string, metadata, baseline, controls, files };
+  return {
+    apiVersion: parsed[0].data.apiVersion as string,
+    metadata,
+    baseline,
+    waivers: { ...waivers },
+    controls,
+    files,
+  };
 }
 
 const cache = new Map<string, { stamp: string; catalogue: Catalogue }>();

@@ -50,10 +50,29 @@ export interface Baseline {
   readonly minimumScore: number;
 }
 
+/** What a waiver must carry to waive a finding; a waiver that breaks it is refused with a finding. */
+export interface WaiverPolicy {
+  /** Fewest characters of the reason in words (tags not counted). */
+  readonly minimumReasonLength: number;
+  /** The ticket must match this pattern (RE2 syntax, searched like `RegExp.test`; anchor it). */
+  readonly ticketPattern: string;
+  /** Most days from today to the expiry date. */
+  readonly maximumValidityDays: number;
+}
+
+/** The policy of a catalogue that states none. */
+export const DEFAULT_WAIVER_POLICY: WaiverPolicy = {
+  minimumReasonLength: 20,
+  ticketPattern: '^[A-Z][A-Z0-9]+-[0-9]+$',
+  maximumValidityDays: 365,
+};
+
 export interface Catalogue {
   readonly apiVersion: string;
   readonly metadata: CatalogueMetadata;
   readonly baseline: Baseline;
+  /** Filled in by `loadCatalogue`; a model built by hand without it gets `DEFAULT_WAIVER_POLICY`. */
+  readonly waivers?: WaiverPolicy;
   readonly controls: readonly Control[];
   /** The files the catalogue was read from, in merge order. */
   readonly files: readonly string[];

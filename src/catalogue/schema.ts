@@ -1,5 +1,5 @@
 import { RuleModule } from '../rules/rule';
-import { CATALOGUE_API_VERSION } from './model';
+import { CATALOGUE_API_VERSION, DEFAULT_WAIVER_POLICY } from './model';
 
 const level = {
   type: 'integer',
@@ -60,6 +60,34 @@ export function buildCatalogueSchema(rules: readonly RuleModule[]): Record<strin
             maximum: 100,
             description: 'Minimum compliance score, in percent.',
             examples: [95],
+          },
+        },
+      },
+      waivers: {
+        type: 'object',
+        additionalProperties: false,
+        description:
+          'What a waiver (an acknowledgement of a finding) must carry to waive it; one that does not is refused with a finding no one can waive. Optional; appears in at most one file.',
+        properties: {
+          minimumReasonLength: {
+            type: 'integer',
+            minimum: 0,
+            default: DEFAULT_WAIVER_POLICY.minimumReasonLength,
+            description: 'Fewest characters of the reason in words (the tags not counted).',
+          },
+          ticketPattern: {
+            type: 'string',
+            format: 'regex',
+            default: DEFAULT_WAIVER_POLICY.ticketPattern,
+            description:
+              'The ticket must match this regular expression (RE2 syntax, matched anywhere in the ticket unless anchored).',
+            examples: [DEFAULT_WAIVER_POLICY.ticketPattern],
+          },
+          maximumValidityDays: {
+            type: 'integer',
+            minimum: 1,
+            default: DEFAULT_WAIVER_POLICY.maximumValidityDays,
+            description: 'Most days from the day of synthesis to the expiry date of a waiver.',
           },
         },
       },

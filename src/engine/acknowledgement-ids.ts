@@ -1,4 +1,5 @@
 import type { Waiver } from './evaluate';
+import { parseWaiverText } from '../waivers/text';
 
 /**
  * How acknowledgements cover findings, shared by the pack (reading the construct tree) and the
@@ -33,13 +34,49 @@ export function firstAcknowledgement(
     for (const entry of scope.entries) {
       if (typeof entry !== 'object' || !entry) continue;
       for (const [id, reason] of Object.entries(entry as Record<string, unknown>)) {
-        if (acknowledges(id, findingId, packNamespace)) {
-          return { id, reason: String(reason ?? ''), acknowledgedAt: scope.path };
-        }
+        if (acknowledges(id, findingId, packNamespace))
+          return waiverOf(id, reason, scope.path, packNamespace);
       }
     }
   }
   return undefined;
+}
+
+/** The waiver an acknowledgement makes, its text read for the governed fields. */
+function waiverOf(id: string, text: unknown, acknowledgedAt: string, packNamespace: string): Waiver {
+  return {
+    id,
+    form: id.startsWith(`${packNamespace}::`) ? 'qualified' : 'bare',
+    ...parseWaiverText(text),
+    acknowledgedAt,
+  };
+}
+
+/**
+ * The finding id an acknowledgement aims at in this pack (`Pack::X` -> `X`; a bare or `annotation::`
+ * id only when it reads `Pack-…`), or undefined when it belongs to another plugin.
+ */
+export function targetedFindingId(acknowledgedId: string, packNamespace: string): string | undefined {
+  const separator = acknowledgedId.indexOf('::');
+  const namespace = separator === -1 ? undefined : acknowledgedId.slice(0, separator);
+  const rule = separator === -1 ? acknowledgedId : acknowledgedId.slice(separator + 2);
+  if (namespace === packNamespace) return rule;
+  const ours = rule.startsWith(`${packNamespace}-`);
+  return ours && (namespace === undefined || ANNOTATION_NAMESPACE.test(namespace)) ? rule : undefined;
+}
+
+/** Every acknowledgement of the scopes, with the path it was made on. */
+export function acknowledgementsOf(
+  scopes: Iterable<AcknowledgingScope>,
+): { readonly id: string; readonly path: string }[] {
+  const found: { id: string; path: string }[] = [];
+  for (const scope of scopes) {
+    for (const entry of scope.entries) {
+      if (typeof entry !== 'object' || !entry) continue;
+      for (const id of Object.keys(entry)) found.push({ id, path: scope.path });
+    }
+  }
+  return found;
 }
 
 function acknowledges(acknowledgedId: string, findingId: string, packNamespace: string): boolean {

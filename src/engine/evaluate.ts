@@ -1,10 +1,11 @@
-import { Catalogue, Severity } from '../catalogue/model';
+import { Catalogue, Control, DEFAULT_WAIVER_POLICY, Severity, WaiverPolicy } from '../catalogue/model';
 import { CiaRating } from '../catalogue/rating';
 import { ResourceUnderCheck, unverifiable, Verdict } from '../rules/rule';
 import { applicableControls, controlsByResourceType, CompiledControl } from './controls';
 import { hasPropertyTransform, opaqueContentOf } from './opaque';
 import { describeAssumptions, PropertyVariant, propertyVariants } from './intrinsics';
 import { TemplateResolver } from './resolve';
+import { utcToday, waiverRefusals } from '../waivers/policy';
 import { CfnResourceJson, constructPathOf, RatingSource, StackTemplate } from './template';
 
 export type EvaluationStatus =
@@ -19,13 +20,24 @@ export type EvaluationStatus =
 /** What the paired remediation did to a resource for one control. */
 export type RemediationRecord = { readonly changes: readonly string[] } | { readonly notApplied: string };
 
-/** An acknowledgement that covers a finding. */
+/** An acknowledgement that covers a finding, with the fields its text gives (see `parseWaiverText`). */
 export interface Waiver {
   /** The id as acknowledged: `Enterprise::Enterprise-KMS.1` or the bare form. */
   readonly id: string;
+  /** `qualified` (`Pack::Pack-Rule`, which CDK itself matches and lists) or `bare` (any other form). */
+  readonly form: 'qualified' | 'bare';
+  /** The reason in words: the acknowledgement's text without its tags. */
   readonly reason: string;
+  readonly ticket?: string;
+  /** The expiry date as written (`YYYY-MM-DD` when valid). */
+  readonly expires?: string;
+  readonly approvedBy?: string;
+  /** What makes the text ambiguous (a tag given twice). */
+  readonly problems?: readonly string[];
   /** Construct path the acknowledgement was made on (the resource or an ancestor). */
   readonly acknowledgedAt: string;
+  /** On a refused waiver: every way it breaks the catalogue's waiver policy, in words. */
+  readonly refusedBecause?: string;
 }
 
 /** The verdict of one applicable control on one resource. */
@@ -48,7 +60,7 @@ export interface Evaluation {
   readonly ratingSource: RatingSource;
   /** Present when an acknowledgement waived the finding. */
   readonly waiver?: Waiver;
-  /** Present when the finding was acknowledged but the control cannot be waived. */
+  /** Present when the finding was acknowledged but the waiver was refused (`refusedBecause` says why). */
   readonly refusedWaiver?: Waiver;
   /** For remediated resources, what the fix changed. */
   readonly changes?: readonly string[];
@@ -68,6 +80,8 @@ export interface EvaluateOptions {
   readonly waiverFor?: (subject: FindingSubject) => Waiver | undefined;
   /** Looks up what a paired remediation did to the resource for this control. */
   readonly remediationFor?: (subject: FindingSubject) => RemediationRecord | undefined;
+  /** The day waivers are judged on, `YYYY-MM-DD` in UTC. @default today, by the system clock */
+  readonly today?: string;
 }
 
 /** Non-compliance outranks an undecidable value, which outranks compliance. */
@@ -197,8 +211,10 @@ function record(
   const subject = { findingId, stackId: stack.stackId, logicalId, constructPath };
   return withWaiver(
     withRemediation(evaluation, options.remediationFor?.(subject)),
-    control.suppressible,
+    control,
     () => options.waiverFor?.(subject),
+    options.catalogue.waivers ?? DEFAULT_WAIVER_POLICY,
+    options.today ?? utcToday(),
   );
 }
 
@@ -252,25 +268,33 @@ function withRemediation(evaluation: Evaluation, remediation: RemediationRecord 
   return evaluation;
 }
 
-/** A finding covered by an acknowledgement is waived, unless the control cannot be waived. */
+/**
+ * A finding covered by an acknowledgement is waived only when the waiver keeps the catalogue's policy
+ * and the control can be waived; otherwise the finding stays, with the refused waiver and why.
+ */
 function withWaiver(
   evaluation: Evaluation,
-  suppressible: boolean,
+  control: Control,
   lookUp: () => Waiver | undefined,
+  policy: WaiverPolicy,
+  today: string,
 ): Evaluation {
   if (!isFinding(evaluation)) return evaluation;
   const waiver = lookUp();
   if (!waiver) return evaluation;
-  return suppressible
+  const refusals = waiverRefusals(waiver, policy, control.suppressible, today);
+  return refusals.length === 0
     ? { ...evaluation, status: 'waived', waiver }
-    : { ...evaluation, refusedWaiver: waiver };
+    : { ...evaluation, refusedWaiver: { ...waiver, refusedBecause: refusals.join('; ') } };
 }
 
 /**
  * The pure engine: every applicable control of the catalogue on every resource of the templates.
  * No CDK here, so `cdk synth` (through the pack) and the CLI (on files) give identical verdicts.
  */
-export function evaluate(options: EvaluateOptions): Evaluation[] {
+export function evaluate(evaluateOptions: EvaluateOptions): Evaluation[] {
+  // One day for the whole evaluation, even across midnight.
+  const options = { ...evaluateOptions, today: evaluateOptions.today ?? utcToday() };
   const resolver = new TemplateResolver(options.stacks);
   const evaluations: Evaluation[] = [];
   const opened = openedNestedStacks(options.stacks);

@@ -1,6 +1,11 @@
 import { Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { firstAcknowledgement } from '../engine/acknowledgement-ids';
+import {
+  AcknowledgingScope,
+  acknowledgementsOf,
+  firstAcknowledgement,
+  targetedFindingId,
+} from '../engine/acknowledgement-ids';
 import { Waiver } from '../engine/evaluate';
 
 /**
@@ -12,13 +17,28 @@ export function findAcknowledgement(
   findingId: string,
   packNamespace: string,
 ): Waiver | undefined {
-  const scopes = [...construct.node.scopes].reverse().map((scope) => ({
+  const scopes = [...construct.node.scopes].reverse().map(acknowledgingScope);
+  return firstAcknowledgement(scopes, findingId, packNamespace);
+}
+
+function acknowledgingScope(scope: IConstruct): AcknowledgingScope {
+  return {
     path: scope.node.path,
     entries: scope.node.metadata
       .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
       .map((entry) => entry.data as unknown),
-  }));
-  return firstAcknowledgement(scopes, findingId, packNamespace);
+  };
+}
+
+/** Every acknowledgement made in the tree under `root` (itself included) that aims at this pack. */
+export function packAcknowledgementsUnder(
+  root: IConstruct,
+  packNamespace: string,
+): { readonly id: string; readonly path: string; readonly findingId: string }[] {
+  return acknowledgementsOf(root.node.findAll().map(acknowledgingScope)).flatMap(({ id, path }) => {
+    const findingId = targetedFindingId(id, packNamespace);
+    return findingId === undefined ? [] : [{ id, path, findingId }];
+  });
 }
 
 /** True when CDK itself will match this acknowledgement to our violation and list it as suppressed. */

@@ -14,11 +14,12 @@ import { loadCatalogue } from '../catalogue/load';
 import { Catalogue } from '../catalogue/model';
 import { CiaRating, parseRating, RatingInput } from '../catalogue/rating';
 import { compiledControls } from '../engine/controls';
-import { evaluate, Evaluation, isFinding } from '../engine/evaluate';
+import { evaluate, Evaluation, isFinding, Waiver } from '../engine/evaluate';
 import { StackTemplate } from '../engine/template';
 import { ConstructIndex } from './construct-index';
 import { renderedStackTemplates, synthesizedStackTemplates } from './stack-templates';
-import { findAcknowledgement, isQualifiedFor } from './acknowledgements';
+import { findAcknowledgement, isQualifiedFor, packAcknowledgementsUnder } from './acknowledgements';
+import { parseClock, utcToday } from '../waivers/policy';
 import { describeEvaluation, MISSED_BY_REMEDIATIONS, suggestedFix, summarize } from './messages';
 import { remediationRecordOf, stacksReachedByRemediations } from '../remediations/records';
 import { EnterpriseCatalogueRemediations } from './enterprise-catalogue-remediations';
@@ -38,7 +39,15 @@ export interface EnterpriseCatalogueChecksProps {
   readonly reportOnly?: boolean;
   /** Add each control's description to its findings. @default false */
   readonly verbose?: boolean;
+  /**
+   * The day waivers are judged on (their expiry, their validity), an ISO date in UTC: `2027-03-31`.
+   * @default the context key `cdk-catalogue:now`, else today by the system clock
+   */
+  readonly now?: string;
 }
+
+/** The context key that sets the day waivers are judged on, for tests and reproducible builds. */
+export const NOW_CONTEXT_KEY = 'cdk-catalogue:now';
 
 /**
  * The catalogue compiled into a cdk-nag v3 pack. Register it either way; it runs once:
@@ -57,6 +66,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
   private readonly rating?: CiaRating;
   private readonly reportOnly: boolean;
   private readonly verboseMessages: boolean;
+  private readonly now?: string;
   private readonly registeredOn = new WeakSet<IConstruct>();
   private lastEvaluations: Evaluation[] = [];
   private reported: PolicyViolation[] = [];
@@ -80,6 +90,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
       props.rating === undefined ? undefined : parseRating(props.rating, 'EnterpriseCatalogueChecks rating');
     this.reportOnly = props.reportOnly ?? false;
     this.verboseMessages = props.verbose ?? false;
+    this.now = props.now === undefined ? undefined : parseClock(props.now, 'EnterpriseCatalogueChecks now');
   }
 
   /** Every evaluation of the last validation: compliant, not applicable, waived and findings. */
@@ -131,10 +142,13 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
   ): PolicyValidationPluginReport {
     const tree = new ConstructIndex(root);
     const missed = stacksMissedByRemediations(root, tree.stacks());
+    const used = new UsedAcknowledgements();
     this.lastEvaluations = evaluate({
       catalogue: this.catalogue,
       stacks,
-      waiverFor: (subject) => findAcknowledgement(tree.subjectOf(subject), subject.findingId, this.name),
+      today: this.now ?? clockOf(root),
+      waiverFor: (subject) =>
+        used.record(findAcknowledgement(tree.subjectOf(subject), subject.findingId, this.name)),
       remediationFor: (subject) => {
         const element = tree.elementOf(subject);
         return element ? remediationRecordOf(element, subject.findingId) : undefined;
@@ -148,6 +162,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
     }
     // Every finding is reported: against its resource, else the nearest construct, else its stack.
     for (const [subject, evaluations] of this.evaluationsBySubject) this.report(subject, evaluations);
+    this.reportAcknowledgementProblems(root, used);
     this.reportSummary(root, record(this.lastEvaluations));
     const blocking = this.reported.some((v) => v.severity === 'error' || v.severity === 'fatal');
     return { success: !blocking, violations: this.reported };
@@ -187,6 +202,27 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
     }
   }
 
+  /**
+   * Acknowledgements aimed at this pack that waive nothing: one naming no control of the catalogue is
+   * a typo and fails synth (fatal, so it cannot be acknowledged away); one that covers no finding is
+   * stale, a warning.
+   */
+  private reportAcknowledgementProblems(root: IConstruct, used: UsedAcknowledgements): void {
+    const known = new Set([...this.ruleIds, `${this.name}-Summary`, `${this.name}-Report`]);
+    for (const { id, path, findingId } of packAcknowledgementsUnder(root, this.name)) {
+      const typo = !known.has(findingId);
+      if (!typo && used.has(path, id)) continue;
+      this.reported.push({
+        ruleName: typo ? `${this.name}-UnknownWaiver` : `${this.name}-StaleWaiver`,
+        description: typo
+          ? `[${this.name}] The acknowledgement '${id}' at ${path} names no control of the catalogue, so it waives nothing (a typo?). Controls: ${this.ruleIds.join(', ')}.`
+          : `[${this.name}] The acknowledgement '${id}' at ${path} waives no finding: nothing under it breaks ${findingId} at its rating. Remove it.`,
+        severity: typo ? 'fatal' : 'warning',
+        violatingResources: [{ constructPath: path, resourceLogicalId: '', locations: [] }],
+      });
+    }
+  }
+
   /** One `info` entry, which CDK prints after every finding: the counts, the fixes, the rating note. */
   private reportSummary(root: IConstruct, report: CatalogueReport | undefined): void {
     const summary = summarize(
@@ -207,12 +243,37 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
     return compiledControls(this.catalogue).find((c) => c.control.id === evaluation.controlId)!.control;
   }
 
-  /** `fatal` is the severity CDK refuses to let anyone acknowledge: that is how non-suppressible controls hold. */
+  /**
+   * `fatal` is the severity CDK refuses to let anyone acknowledge: that is how a refused waiver and a
+   * non-suppressible control hold, `reportOnly` or not.
+   */
   private severityOf(evaluation: Evaluation): string {
     if (evaluation.status === 'waived') return evaluation.severity;
-    if (this.reportOnly || evaluation.severity === 'warning') return 'warning';
-    return evaluation.suppressible ? 'error' : 'fatal';
+    if (evaluation.refusedWaiver) return 'fatal';
+    if (evaluation.severity === 'warning') return 'warning';
+    if (!evaluation.suppressible) return 'fatal';
+    return this.reportOnly ? 'warning' : 'error';
   }
+}
+
+/** The acknowledgements the evaluation looked up and found, by where they were made and their id. */
+class UsedAcknowledgements {
+  private readonly keys = new Set<string>();
+
+  public record(waiver: Waiver | undefined): Waiver | undefined {
+    if (waiver) this.keys.add(JSON.stringify([waiver.acknowledgedAt, waiver.id]));
+    return waiver;
+  }
+
+  public has(path: string, id: string): boolean {
+    return this.keys.has(JSON.stringify([path, id]));
+  }
+}
+
+/** The day waivers are judged on from the context key, else today. */
+function clockOf(root: IConstruct): string {
+  const value: unknown = root.node.tryGetContext(NOW_CONTEXT_KEY);
+  return value === undefined ? utcToday() : parseClock(value, `context '${NOW_CONTEXT_KEY}'`);
 }
 
 /**

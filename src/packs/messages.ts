@@ -13,9 +13,8 @@ export const MISSED_BY_REMEDIATIONS =
 export function describeEvaluation(evaluation: Evaluation, control: Control, verbose: boolean): string {
   const parts = [`[${evaluation.findingId}] ${control.title}: ${whatIsWrong(evaluation)}.`];
   if (evaluation.refusedWaiver) {
-    parts.push(
-      `It was acknowledged at ${evaluation.refusedWaiver.acknowledgedAt}, but the catalogue does not allow this control to be waived.`,
-    );
+    const { id, acknowledgedAt, refusedBecause } = evaluation.refusedWaiver;
+    parts.push(`The waiver '${id}' at ${acknowledgedAt} is refused: ${refusedBecause}.`);
   }
   if (verbose && control.description) parts.push(control.description);
   return parts.join(' ');

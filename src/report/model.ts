@@ -56,7 +56,7 @@ export interface EvaluationRecord {
   readonly ratingSource: RatingSource;
   /** For `waived`: the acknowledgement that waived the finding. */
   readonly waiver?: ReportWaiver;
-  /** The finding was acknowledged, but the catalogue does not allow the control to be waived. */
+  /** The finding was acknowledged, but the catalogue refused the waiver (its control or its policy). */
   readonly refusedWaiver?: ReportWaiver;
   /** For `remediated`: what the paired remediation changed. */
   readonly changes?: readonly string[];

@@ -19,7 +19,7 @@ import { loadCatalogue } from '../../src/catalogue/load';
 import { STRICTEST_RATING } from '../../src/catalogue/rating';
 import { evaluate, Evaluation } from '../../src/engine/evaluate';
 import { EnterpriseCatalogueChecks } from '../../src';
-import { silenceCdkReports } from '../helpers';
+import { governed, silenceCdkReports } from '../helpers';
 
 silenceCdkReports();
 
@@ -70,20 +70,26 @@ function check(outdir: string): readonly Evaluation[] {
 function buildMixedApp(app: App): void {
   const stack = new Stack(app, 'Plain', { env: { account: '111111111111', region: 'eu-west-1' } });
   const bucket = new s3.Bucket(stack, 'Bucket');
-  Validations.of(bucket).acknowledge({ id: 'Enterprise::Enterprise-S3.1', reason: 'qualified' });
-  Validations.of(stack).acknowledge({ id: 'Enterprise-S3.2', reason: 'bare' });
+  Validations.of(bucket).acknowledge({ id: 'Enterprise::Enterprise-S3.1', reason: governed('qualified') });
+  Validations.of(stack).acknowledge({ id: 'Enterprise-S3.2', reason: governed('bare') });
   new kms.Key(stack, 'Key', { enableKeyRotation: false });
   const outer = new NestedStack(stack, 'Outer');
   new sqs.Queue(outer, 'Queue');
   const inner = new NestedStack(outer, 'Inner');
   const deep = new s3.Bucket(inner, 'Deep');
-  Validations.of(inner).acknowledge({ id: 'Enterprise::Enterprise-S3.2', reason: 'nested' });
-  Validations.of(deep).acknowledge({ id: 'Enterprise-Encryption.1', reason: 'bare on a nested resource' });
+  Validations.of(inner).acknowledge({ id: 'Enterprise::Enterprise-S3.2', reason: governed('nested') });
+  Validations.of(deep).acknowledge({
+    id: 'Enterprise-Encryption.1',
+    reason: governed('bare on a nested resource'),
+  });
   const stage = new Stage(app, 'UAT', { env: { account: '222222222222', region: 'eu-west-1' } });
   new s3.Bucket(new Stack(stage, 'AppStack'), 'Bucket');
   const host = new Stack(app, 'Host');
   const stageInStack = new Stage(host, 'Inner');
-  Validations.of(stageInStack).acknowledge({ id: 'Enterprise::Enterprise-S3.1', reason: 'whole stage' });
+  Validations.of(stageInStack).acknowledge({
+    id: 'Enterprise::Enterprise-S3.1',
+    reason: governed('whole stage'),
+  });
   new s3.Bucket(new Stack(stageInStack, 'Workload'), 'Bucket');
 }
 
@@ -252,7 +258,10 @@ describe('acknowledgements cannot be stretched through metadata', () => {
     const stack = new Stack(app, 'Workload');
     const key = new kms.Key(stack, 'Key', { enableKeyRotation: false });
     const acknowledged = new kms.Key(stack, 'Acknowledged', { enableKeyRotation: false });
-    Validations.of(acknowledged).acknowledge({ id: 'Enterprise::Enterprise-KMS.1', reason: 'legacy' });
+    Validations.of(acknowledged).acknowledge({
+      id: 'Enterprise::Enterprise-KMS.1',
+      reason: governed('legacy'),
+    });
     forge(key, acknowledged);
     return app;
   }
@@ -291,7 +300,7 @@ describe('source locations', () => {
     const stack = new Stack(app, 'Workload');
     const keyLine = Number(new Error().stack!.split('\n')[1].match(/:(\d+):\d+\)?$/)![1]) + 1;
     const key = new kms.Key(stack, 'Key', { enableKeyRotation: false });
-    Validations.of(key).acknowledge({ id: 'Enterprise-KMS.1', reason: 'legacy' });
+    Validations.of(key).acknowledge({ id: 'Enterprise-KMS.1', reason: governed('legacy') });
     app.synth();
     const input = readCloudAssembly(app.outdir, OPTIONS);
     const here = expect.stringMatching(/cloud-assembly\.test\.ts$/);
@@ -305,9 +314,13 @@ describe('source locations', () => {
       stackId: 'Workload',
       logicalId: logicalId!,
     });
+    // The assembly's waiver carries the fields of the text, as the pack's does.
     expect(waiver).toEqual({
       id: 'Annotation::Enterprise-KMS.1',
-      reason: 'legacy',
+      form: 'bare',
+      reason: 'legacy, accepted by the security team',
+      ticket: 'SEC-1',
+      expires: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
       acknowledgedAt: 'Workload/Key',
     });
     expect(input.acknowledgementSourceOf(waiver!)).toEqual({ file: here, line: keyLine + 1 });

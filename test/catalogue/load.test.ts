@@ -355,6 +355,29 @@ describe('loadCatalogue', () => {
         ["c.yaml:14:5: unknown key 'severty' in controls[0] (KMS.1) (did you mean 'severity'?)"],
       ],
       [
+        'a waiver ticketPattern RE2 refuses',
+        { 'c.yaml': `${HEADER}waivers:\n  ticketPattern: '^(?=SEC)-\\d+$'\n` },
+        [
+          "c.yaml:10:18: waivers.ticketPattern '^(?=SEC)-\\d+$' is not a valid regular expression (RE2 syntax): it uses a lookahead",
+        ],
+      ],
+      [
+        'a waiver policy with a wrong value and an unknown key',
+        { 'c.yaml': `${HEADER}waivers:\n  maximumValidityDays: 0\n  minimumReasonLenght: 5\n` },
+        [
+          'c.yaml:10:24: waivers.maximumValidityDays must be',
+          "c.yaml:11:3: unknown key 'minimumReasonLenght' in waivers",
+        ],
+      ],
+      [
+        'a waiver policy given in two files',
+        {
+          'a.yaml': `${HEADER}waivers: {}\n`,
+          'b.yaml': 'apiVersion: cdk-catalogue-checks/v1\nwaivers: {}\n',
+        },
+        ["b.yaml:2:1: 'waivers' is already given in "],
+      ],
+      [
         'several problems at once, in document order',
         {
           'c.yaml': `${HEADER}controls:\n  - id: KMS 1\n    title: t\n    rule: nope\n    severity: error\n`,
@@ -370,6 +393,37 @@ describe('loadCatalogue', () => {
       expect(problems.map((problem, i) => problem.slice(0, expected[i]?.length ?? problem.length))).toEqual(
         expected,
       );
+    });
+  });
+
+  describe('the waiver policy', () => {
+    it('is stated in the shipped catalogue with the defaults', () => {
+      expect(loadCatalogue().waivers).toEqual({
+        minimumReasonLength: 20,
+        ticketPattern: '^[A-Z][A-Z0-9]+-[0-9]+$',
+        maximumValidityDays: 365,
+      });
+    });
+
+    it.each([
+      [
+        'absent',
+        '',
+        { minimumReasonLength: 20, ticketPattern: '^[A-Z][A-Z0-9]+-[0-9]+$', maximumValidityDays: 365 },
+      ],
+      [
+        'partly given',
+        'waivers:\n  ticketPattern: ^SEC-\\d+$\n',
+        { minimumReasonLength: 20, ticketPattern: '^SEC-\\d+$', maximumValidityDays: 365 },
+      ],
+      [
+        'fully given',
+        'waivers: { minimumReasonLength: 40, ticketPattern: "^JIRA-[0-9]+$", maximumValidityDays: 90 }\n',
+        { minimumReasonLength: 40, ticketPattern: '^JIRA-[0-9]+$', maximumValidityDays: 90 },
+      ],
+    ])('is filled with the defaults where %s', (_name, section, expected) => {
+      write({ 'c.yaml': `${HEADER}${section}controls:\n${KEY_ROTATION}` });
+      expect(loadCatalogue(dir).waivers).toEqual(expected);
     });
   });
 

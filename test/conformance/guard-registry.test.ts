@@ -216,6 +216,9 @@ function guardSuppression(
   return match ? `Metadata.cfn_nag suppresses ${String(match.id)}: ${String(match.reason ?? '')}` : undefined;
 }
 
+/** The day the conformance cases' waivers are judged on (and expire). */
+const GUARD_DAY = '2026-01-01';
+
 function waiverFor(file: GuardFile, template: CfnTemplate) {
   return (subject: FindingSubject): Waiver | undefined => {
     const reason = guardSuppression(file, template.Resources?.[subject.logicalId]?.Metadata);
@@ -223,7 +226,11 @@ function waiverFor(file: GuardFile, template: CfnTemplate) {
       ? undefined
       : {
           id: subject.findingId,
+          form: 'bare',
           reason,
+          // The guard's suppressions are read as waivers that keep the default policy on GUARD_DAY.
+          ticket: 'GUARD-1',
+          expires: GUARD_DAY,
           acknowledgedAt: subject.constructPath ?? `${subject.stackId}/${subject.logicalId}`,
         };
   };
@@ -235,6 +242,7 @@ function evaluateCase(file: GuardFile, guardCase: GuardCase, rule: RuleModule): 
     catalogue: singleRuleCatalogue(rule),
     stacks: [stackTemplate(guardCase.template)],
     waiverFor: waiverFor(file, guardCase.template),
+    today: GUARD_DAY,
   }).filter((evaluation) => file.resourceTypes.includes(evaluation.resourceType));
 }
 
@@ -305,6 +313,7 @@ describe('Guard Rules Registry conformance', () => {
           catalogue: singleRuleCatalogue(rule),
           stacks: [stackTemplate(guardCase.template)],
           waiverFor: waiverFor(guardFile, guardCase.template),
+          today: GUARD_DAY,
         });
       }).not.toThrow();
       expect(evaluations.filter((e) => RULE_CRASHED.test(e.reason ?? ''))).toEqual([]);

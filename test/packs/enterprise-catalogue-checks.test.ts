@@ -54,6 +54,10 @@ function synthWith(
 
 const ONE_CONTROL = () => catalogueFile([{ id: 'KMS.1' }]);
 
+/** The day the tests' waivers are judged on, and a waiver that keeps the default policy on it. */
+const NOW = '2026-06-01';
+const VALID_WAIVER = 'Imported key material, rotated by the HSM team [ticket: SEC-123] [expires: 2026-12-31]';
+
 describe('EnterpriseCatalogueChecks', () => {
   it.each(['aspect', 'plugin'] as const)(
     'fails synthesis on an error finding when registered as %s',
@@ -252,16 +256,15 @@ describe('EnterpriseCatalogueChecks', () => {
       ['bare form', 'Corp-KMS.1'],
     ])('waive a finding in the %s', (_name, id) => {
       const built = appWithKey();
-      Validations.of(built.key).acknowledge({
-        id,
-        reason: 'Imported key material, SEC-123, expires 2027-01-01',
-      });
-      const { error, pack } = synthWith(built, { catalogue: ONE_CONTROL(), rating: 'C1I1A1' });
+      Validations.of(built.key).acknowledge({ id, reason: VALID_WAIVER });
+      const { error, pack } = synthWith(built, { catalogue: ONE_CONTROL(), rating: 'C1I1A1', now: NOW });
       expect(error).toBeUndefined();
       expect(pack.evaluations[0]).toMatchObject({
         status: 'waived',
         waiver: {
-          reason: 'Imported key material, SEC-123, expires 2027-01-01',
+          reason: 'Imported key material, rotated by the HSM team',
+          ticket: 'SEC-123',
+          expires: '2026-12-31',
           acknowledgedAt: 'Workload/Key',
         },
       });
@@ -269,12 +272,12 @@ describe('EnterpriseCatalogueChecks', () => {
 
     it('in the qualified form, appear in CDK validation-report.json as suppressed violations', () => {
       const built = appWithKey();
-      Validations.of(built.stack).acknowledge({ id: 'Corp::Corp-KMS.1', reason: 'SEC-9' });
-      const { report } = synthWith(built, { catalogue: ONE_CONTROL(), rating: 'C1I1A1' });
+      Validations.of(built.stack).acknowledge({ id: 'Corp::Corp-KMS.1', reason: VALID_WAIVER });
+      const { report } = synthWith(built, { catalogue: ONE_CONTROL(), rating: 'C1I1A1', now: NOW });
       const corp = report.pluginReports.find((r: { pluginName: string }) => r.pluginName === 'Corp');
       expect(corp.violations).toEqual([]);
       expect(corp.suppressedViolations).toEqual([
-        expect.objectContaining({ ruleName: 'Corp-KMS.1', reason: 'SEC-9', acknowledgedAt: 'Workload' }),
+        expect.objectContaining({ ruleName: 'Corp-KMS.1', reason: VALID_WAIVER, acknowledgedAt: 'Workload' }),
       ]);
     });
 
@@ -290,7 +293,9 @@ describe('EnterpriseCatalogueChecks', () => {
         refusedWaiver: { reason: 'please' },
       });
       expect(error?.message).toMatch(/FATAL/);
-      expect(error?.message).toMatch(/does not allow this control to be waived/);
+      expect(error?.message).toMatch(
+        /The waiver 'Corp::Corp-KMS\.1' at Workload\/Key is refused: the control cannot be waived\./,
+      );
     });
 
     it('do not waive other controls', () => {

@@ -106,11 +106,15 @@ export const TEMPLATE_FILE = 'App-Keys.template.json';
 export function engineEvaluations(template: CfnTemplate = KEYS_TEMPLATE): Evaluation[] {
   const waiver: Waiver = {
     id: 'Enterprise::Enterprise-KMS.1',
+    form: 'qualified',
     reason: 'legacy key, see https://deploy:hunter2@tickets.example.com/SEC-1',
+    ticket: 'SEC-1',
+    expires: '2026-12-31',
     acknowledgedAt: 'App/Keys',
   };
   return evaluate({
     catalogue,
+    today: '2026-06-01',
     stacks: [{ stackId: 'App/Keys', template, rating: STRICTEST_RATING, ratingSource: 'props' }],
     waiverFor: (subject) => (subject.logicalId === 'Waived' ? waiver : undefined),
     remediationFor: (subject) =>

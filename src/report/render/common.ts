@@ -35,7 +35,7 @@ export function messageText(record: EvaluationRecord): string {
 export function refusedWaiverText(record: EvaluationRecord): string | undefined {
   return (
     record.refusedWaiver &&
-    `acknowledged at ${record.refusedWaiver.acknowledgedAt}, but the catalogue does not allow this control to be waived`
+    `acknowledged at ${record.refusedWaiver.acknowledgedAt}, but the catalogue refused the waiver`
   );
 }
 
