@@ -1,7 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { CfnTemplate, StackTemplate } from '../engine/template';
-import { ConstructMetadata, MetadataEntry, nestedStackPathOf } from './construct-metadata';
+import {
+  AssemblyAcknowledgement,
+  ConstructMetadata,
+  MetadataEntry,
+  nestedStackPathOf,
+} from './construct-metadata';
 import { isRegularFile, readTextFile, requireDirectory } from './files';
 import { InputError } from './input-error';
 import { parseTemplateText } from './template-text';
@@ -35,16 +40,7 @@ interface ManifestStack {
 const NESTED_STACK_TYPE = 'AWS::CloudFormation::Stack';
 
 export function readCloudAssembly(dir: string, options: ReadOptions): JudgedInput {
-  requireDirectory(dir, 'give the cloud assembly directory (cdk.out), or template files');
-  const found: ManifestStack[] = [];
-  const metadataMaps: Record<string, MetadataEntry[]>[] = [];
-  readAssembly(dir, found, metadataMaps, new Set());
-  if (found.length === 0)
-    throw new InputError(`${path.join(dir, 'manifest.json')}: the manifest lists no stacks`);
-  const metadata = new ConstructMetadata(
-    metadataMaps,
-    found.map((s) => s.stackId),
-  );
+  const { found, metadata } = readManifests(dir);
   const reader = new StackReader(dir, metadata, options);
   for (const stack of found) reader.read(stack);
   const pathOf = (stackId: string, logicalId: string) => {
@@ -69,6 +65,26 @@ export function readCloudAssembly(dir: string, options: ReadOptions): JudgedInpu
     constructPathOf: pathOf,
     acknowledgementSourceOf: (waiver) => metadata.acknowledgementSourceOf(waiver),
   };
+}
+
+/**
+ * Every acknowledgement the assembly's construct metadata records, whether or not it covers a
+ * finding, and whichever plugin it aims at (see `targetedFindingId`).
+ */
+export function listAcknowledgements(dir: string): AssemblyAcknowledgement[] {
+  return readManifests(dir).metadata.acknowledgements();
+}
+
+/** The stacks of the assembly and its nested assemblies, and their construct metadata. */
+function readManifests(dir: string): { found: ManifestStack[]; metadata: ConstructMetadata } {
+  requireDirectory(dir, 'give the cloud assembly directory (cdk.out), or template files');
+  const found: ManifestStack[] = [];
+  const metadataMaps: Record<string, MetadataEntry[]>[] = [];
+  readAssembly(dir, found, metadataMaps, new Set());
+  if (found.length === 0)
+    throw new InputError(`${path.join(dir, 'manifest.json')}: the manifest lists no stacks`);
+  const stackPaths = found.map((s) => s.stackId);
+  return { found, metadata: new ConstructMetadata(metadataMaps, stackPaths) };
 }
 
 /** Reads one assembly directory's manifest, then the nested assemblies it names. */

@@ -1,3 +1,4 @@
+import * as nodePath from 'path';
 import { ACKNOWLEDGED_RULES_METADATA_TYPE, firstAcknowledgement } from '../engine/acknowledgement-ids';
 import type { Waiver } from '../engine/evaluate';
 import type { SourceLocation } from './types';
@@ -7,6 +8,17 @@ import type { SourceLocation } from './types';
  * for older versions), per construct path: logical ids, acknowledgements, template files and
  * creation stack traces. It stands in for the construct tree the pack reads at synth time.
  */
+
+/** One acknowledged id on one construct, as CDK wrote it into the assembly. */
+export interface AssemblyAcknowledgement {
+  readonly stackId: string;
+  readonly constructPath: string;
+  /** As acknowledged: `Enterprise::Enterprise-S3.1`, `Annotation::Enterprise-S3.1`, another plugin's. */
+  readonly id: string;
+  /** The acknowledgement's text (the reason), as CDK stored it. */
+  readonly text: unknown;
+  readonly source?: SourceLocation;
+}
 
 export interface MetadataEntry {
   readonly type: string;
@@ -41,6 +53,8 @@ export class ConstructMetadata {
   private readonly byPath = new Map<string, MetadataEntry[]>();
   /** Per stack path: logical id to the construct paths whose metadata names it. */
   private readonly logicalIds = new Map<string, Map<string, string[]>>();
+  /** Every stack path the metadata shows. */
+  private readonly stacks: ReadonlySet<string>;
 
   /** `metadataMaps`: CDK's maps from `/construct/path` to entries; `stackPaths`: the top-level stacks. */
   constructor(
@@ -54,9 +68,9 @@ export class ConstructMetadata {
         this.byPath.set(path, [...(this.byPath.get(path) ?? []), ...entries.filter(isEntry)]);
       }
     }
-    const stacks = this.stackPaths(stackPaths);
+    this.stacks = this.stackPaths(stackPaths);
     for (const [path, entries] of this.byPath) {
-      const stack = owningStack(path, stacks);
+      const stack = owningStack(path, this.stacks);
       if (stack === undefined) continue;
       for (const entry of entries) {
         if (entry.type !== LOGICAL_ID || typeof entry.data !== 'string') continue;
@@ -137,6 +151,29 @@ export class ConstructMetadata {
   }
 
   /**
+   * Every acknowledgement made in the assembly, whether or not it covers a finding, once each: the
+   * stack it was made in (its own path when it lies in none), its construct path, id and text as
+   * written, and where the user's code made it.
+   */
+  acknowledgements(): AssemblyAcknowledgement[] {
+    const found = new Map<string, AssemblyAcknowledgement>();
+    for (const [constructPath, entries] of this.byPath) {
+      for (const entry of entries) {
+        if (entry.type !== ACKNOWLEDGED_RULES_METADATA_TYPE) continue;
+        if (typeof entry.data !== 'object' || entry.data === null) continue;
+        const source = entry.trace ? firstUserFrame(entry.trace) : undefined;
+        for (const [id, text] of Object.entries(entry.data as Record<string, unknown>)) {
+          const key = JSON.stringify([constructPath, id]);
+          if (found.has(key)) continue;
+          const stackId = owningStack(constructPath, this.stacks) ?? constructPath;
+          found.set(key, { stackId, constructPath, id, text, ...(source && { source }) });
+        }
+      }
+    }
+    return [...found.values()];
+  }
+
+  /**
    * The user's source line that created a construct: its creation stack trace, else that of its
    * `Resource` or `Default` child (an L2 and its L1), else that of its closest ancestor with one.
    */
@@ -174,6 +211,18 @@ function owningStack(path: string, stacks: ReadonlySet<string>): string | undefi
   return pathAndAncestors(path).find((candidate) => stacks.has(candidate));
 }
 
+/** `waive()` calls CDK's acknowledge: its frame is this package's, never the user's (`.ts` in the sources, `.js` built). */
+const WAIVE_MODULE = nodePath.resolve(__dirname, '..', 'waivers', 'waive');
+
+function isPackageFrame(file: string): boolean {
+  return (
+    /[\\/]node_modules[\\/]/.test(file) ||
+    file.startsWith('node:') ||
+    file.startsWith('internal/') ||
+    file.replace(/\.[jt]s$/, '') === WAIVE_MODULE
+  );
+}
+
 /**
  * The first frame of the user's own code: CDK renders frames as `fn (file:line:col)` (`at ` in
  * front in acknowledgement traces) and folds library and Node frames into `...aws-cdk-lib...`.
@@ -185,8 +234,7 @@ function firstUserFrame(trace: readonly unknown[]): SourceLocation | undefined {
       /\(([^()]+?):(\d+)(?::\d+)?\)\s*$/.exec(frame) ?? /^\s*at ([^()]+?):(\d+)(?::\d+)?\s*$/.exec(frame);
     if (!match) continue;
     const file = match[1];
-    if (/[\\/]node_modules[\\/]/.test(file) || file.startsWith('node:') || file.startsWith('internal/'))
-      continue;
+    if (isPackageFrame(file)) continue;
     return { file, line: Number(match[2]) };
   }
   return undefined;

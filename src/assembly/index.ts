@@ -4,7 +4,8 @@
  * aws-cdk-lib or constructs, so `check` runs where they are not installed.
  */
 export { InputError } from './input-error';
-export { readCloudAssembly } from './cloud-assembly';
+export { listAcknowledgements, readCloudAssembly } from './cloud-assembly';
 export { readTemplateFiles } from './template-files';
 export { templateLineOf } from './template-text';
+export type { AssemblyAcknowledgement } from './construct-metadata';
 export type { JudgedInput, ReadOptions, SourceLocation } from './types';

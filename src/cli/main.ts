@@ -9,6 +9,14 @@ import { formatApplicability } from '../catalogue/rating';
 import { PACKAGE_VERSION } from '../packs/version';
 import { CatalogueReport, renderReport, REPORT_FORMATS, ReportFormat } from '../report';
 import { checkInputs, exitCodeOf, readReportFile } from './check';
+import {
+  NOW_VARIABLE,
+  renderSuppressions,
+  reviewSuppressions,
+  SUPPRESSIONS_FORMATS,
+  SuppressionsFormat,
+  suppressionsExitCode,
+} from './suppressions';
 
 /** Set by a command whose result decides the exit code (`check`, `report`). */
 let exitCode = 0;
@@ -87,6 +95,35 @@ function buildProgram(write: (text: string) => void, progress?: (text: string) =
       emit(report, options, write);
       exitCode = exitCodeOf(report);
     });
+
+  program
+    .command('suppressions')
+    .description(
+      'review every waiver of a cloud assembly against the catalogue (and with --base, what a pull request adds, removes and changes)',
+    )
+    .argument('[cdk.out]', 'the cloud assembly directory', 'cdk.out')
+    .option('-b, --base <cdk.out>', 'the cloud assembly to compare with (the base branch)')
+    .option(
+      '-c, --catalogue <path>',
+      'catalogue file or directory (default: the catalogue shipped in the package)',
+    )
+    .option(
+      '--now <date>',
+      `the day waivers are judged on, YYYY-MM-DD in UTC (default: $${NOW_VARIABLE}, else today)`,
+    )
+    .addOption(
+      new Option('-f, --format <format>', 'output format').choices(SUPPRESSIONS_FORMATS).default('markdown'),
+    )
+    .action(
+      (
+        dir: string,
+        options: { base?: string; catalogue?: string; now?: string; format: SuppressionsFormat },
+      ) => {
+        const review = reviewSuppressions(dir, options);
+        write(renderSuppressions(review, options.format));
+        exitCode = suppressionsExitCode(review);
+      },
+    );
 
   return program;
 }

@@ -22,7 +22,8 @@ function cell(text: string | undefined): string {
     .replace(/[\\`*_[\]!|~#]/g, (c) => `\\${c}`);
 }
 
-function table(
+/** A Markdown table whose cells can add no markup (see `cell`); numbers are written as they are. */
+export function markdownTable(
   header: readonly string[],
   rows: ReadonlyArray<readonly (string | number | undefined)[]>,
 ): string[] {
@@ -89,7 +90,7 @@ export function renderMarkdown(report: CatalogueReport): string {
     '',
     `Baseline ${catalogue.minimumScore}%, ${BASELINE_MEASURE}: **${baseline.score === null ? 'no data' : `${baseline.score.toFixed(2)}%`}**, ${baseline.met ? '✅ met' : '❌ not met'}`,
     '',
-    ...table(
+    ...markdownTable(
       ['Score', 'per control', 'per resource check'],
       [
         [
@@ -103,7 +104,7 @@ export function renderMarkdown(report: CatalogueReport): string {
     '',
     '#### Stacks',
     '',
-    ...table(
+    ...markdownTable(
       [
         'Stack',
         'Rating',
@@ -124,7 +125,7 @@ export function renderMarkdown(report: CatalogueReport): string {
     '',
     '#### Controls',
     '',
-    ...table(
+    ...markdownTable(
       ['Control', 'Title', 'Severity', 'With accepted risk', 'Strict', ...COUNTED],
       controlRows(report),
     ),
@@ -134,7 +135,7 @@ export function renderMarkdown(report: CatalogueReport): string {
   ];
   if (findings.length > 0) {
     lines.push(
-      ...table(
+      ...markdownTable(
         ['Severity', 'Status', 'Control', 'Resource', 'Property', 'Message', 'Location'],
         findings.map(findingRow),
       ),
@@ -145,7 +146,10 @@ export function renderMarkdown(report: CatalogueReport): string {
     lines.push(
       `#### Waived (${waived.length})`,
       '',
-      ...table(['Control', 'Resource', 'Finding', 'Reason', 'Acknowledged at'], waived.map(waivedRow)),
+      ...markdownTable(
+        ['Control', 'Resource', 'Finding', 'Reason', 'Acknowledged at'],
+        waived.map(waivedRow),
+      ),
       '',
     );
   }
