@@ -35,7 +35,9 @@ function isLine(line: unknown): line is number {
 }
 
 function reportWaiver(waiver: Waiver | undefined): ReportWaiver | undefined {
-  return waiver && { id: waiver.id, reason: waiver.reason, acknowledgedAt: waiver.acknowledgedAt };
+  if (!waiver) return undefined;
+  const { id, reason, acknowledgedAt, form, ticket, expires, approvedBy, refusedBecause } = waiver;
+  return defined({ id, reason, acknowledgedAt, form, ticket, expires, approvedBy, refusedBecause });
 }
 
 function reportControl(control: Control, packName: string, rule: RuleHelp | undefined): ReportControl {

@@ -31,7 +31,13 @@ export function maskCredentials(text: string): string {
 }
 
 function maskWaiver(waiver: ReportWaiver | undefined): ReportWaiver | undefined {
-  return waiver && { ...waiver, reason: maskCredentials(waiver.reason) };
+  return (
+    waiver && {
+      ...waiver,
+      reason: maskCredentials(waiver.reason),
+      ...(waiver.refusedBecause !== undefined && { refusedBecause: maskCredentials(waiver.refusedBecause) }),
+    }
+  );
 }
 
 /** A record with every free text masked: the message, the waivers' reasons, what a fix changed. */

@@ -34,6 +34,12 @@ export interface ReportWaiver {
   readonly id: string;
   readonly reason: string;
   readonly acknowledgedAt: string;
+  readonly form?: 'qualified' | 'bare';
+  readonly ticket?: string;
+  readonly expires?: string;
+  readonly approvedBy?: string;
+  /** On a refused waiver: every way it breaks the catalogue's waiver policy. */
+  readonly refusedBecause?: string;
 }
 
 /** One evaluation: the verdict of one applicable control on one resource. */

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import Ajv from 'ajv';
 import { App, Aspects, aws_kms as kms, Stack, Validations } from 'aws-cdk-lib';
 import { EnterpriseCatalogueChecks, EnterpriseCatalogueChecksProps, waive, Waivers } from '../../src';
 import { silenceCdkReports, synthError, writeKeyRotationCatalogue } from '../helpers';
@@ -307,5 +308,42 @@ describe('the waiver policy at synth', () => {
         /context 'cdk-catalogue:now' "tomorrow" is not an ISO date/,
       );
     });
+  });
+});
+
+describe('the report of a synth', () => {
+  it("records each waiver's ticket, expiry and approver, and why a refused one is refused", () => {
+    const built = appWithKey();
+    waive(built.key, {
+      control: 'KMS.1',
+      reason: REASON,
+      ticket: 'SEC-1234',
+      expires: '2026-09-30',
+      approvedBy: 'jane.doe',
+      packName: 'Corp',
+    });
+    const refused = new kms.Key(built.stack, 'Other');
+    acknowledge({ ...built, key: refused }, `${REASON} [ticket: SEC-9] [expires: 2026-05-01]`);
+    synth(built);
+    const report = JSON.parse(fs.readFileSync(path.join(built.app.outdir, 'catalogue-report.json'), 'utf8'));
+    const byPath = (suffix: string) =>
+      report.evaluations.find((e: { constructPath: string }) => e.constructPath.endsWith(suffix));
+    expect(byPath('Key/Resource')).toMatchObject({
+      status: 'waived',
+      waiver: {
+        form: 'qualified',
+        reason: REASON,
+        ticket: 'SEC-1234',
+        expires: '2026-09-30',
+        approvedBy: 'jane.doe',
+      },
+    });
+    expect(byPath('Other/Resource')).toMatchObject({
+      status: 'non-compliant',
+      refusedWaiver: { ticket: 'SEC-9', expires: '2026-05-01', refusedBecause: 'it expired on 2026-05-01' },
+    });
+    const schema = path.join(__dirname, '..', '..', 'schema', 'catalogue-report.schema.json');
+    const validate = new Ajv({ allErrors: true }).compile(JSON.parse(fs.readFileSync(schema, 'utf8')));
+    expect(validate(report) ? [] : validate.errors).toEqual([]);
   });
 });

@@ -60,10 +60,13 @@ describe('buildReport', () => {
     expect(byLogicalId.Fixed.changes).toEqual(['set EnableKeyRotation to true']);
   });
 
-  test('the waiver of a waived finding, its reason with credentials masked', () => {
+  test('the waiver of a waived finding with its fields, its reason with credentials masked', () => {
     expect(byLogicalId.Waived.waiver).toEqual({
       id: 'Enterprise::Enterprise-KMS.1',
+      form: 'qualified',
       reason: 'legacy key, see https://***@tickets.example.com/SEC-1',
+      ticket: 'SEC-1',
+      expires: '2026-12-31',
       acknowledgedAt: 'App/Keys',
     });
   });

@@ -75,6 +75,9 @@ function waivedRow(record: EvaluationRecord): (string | undefined)[] {
     resourceLabel(record),
     messageText(record),
     record.waiver?.reason,
+    record.waiver?.ticket,
+    record.waiver?.expires,
+    record.waiver?.approvedBy,
     record.waiver?.acknowledgedAt,
   ];
 }
@@ -147,7 +150,7 @@ export function renderMarkdown(report: CatalogueReport): string {
       `#### Waived (${waived.length})`,
       '',
       ...markdownTable(
-        ['Control', 'Resource', 'Finding', 'Reason', 'Acknowledged at'],
+        ['Control', 'Resource', 'Finding', 'Reason', 'Ticket', 'Expires', 'Approved by', 'Acknowledged at'],
         waived.map(waivedRow),
       ),
       '',
