@@ -8,6 +8,7 @@ import {
   nestedStackPathOf,
 } from './construct-metadata';
 import { isRegularFile, readTextFile, requireDirectory } from './files';
+import { publishedObjectKeys } from './asset-keys';
 import { InputError } from './input-error';
 import { parseTemplateText } from './template-text';
 import { JudgedInput, ReadOptions } from './types';
@@ -250,7 +251,8 @@ class StackReader {
       .find(isRegularFile);
     if (!file) return;
     const { account, region } = parent;
-    this.add({ stackId, account, region, parent: { stackId: parent.stackId, logicalId } }, file);
+    const objectKeys = publishedObjectKeys(dir, path.basename(file));
+    this.add({ stackId, account, region, parent: { stackId: parent.stackId, logicalId, objectKeys } }, file);
   }
 }
 

@@ -3,6 +3,7 @@
  * CloudFormation template files, read into what the engine judges. Pure: nothing here imports
  * aws-cdk-lib or constructs, so `check` runs where they are not installed.
  */
+export { publishedObjectKeys } from './asset-keys';
 export { InputError } from './input-error';
 export { listAcknowledgements, readCloudAssembly } from './cloud-assembly';
 export { readTemplateFiles } from './template-files';

@@ -3,10 +3,10 @@ import { CiaRating } from '../catalogue/rating';
 import { ResourceUnderCheck, unverifiable, Verdict } from '../rules/rule';
 import { applicableControls, controlsByResourceType, CompiledControl } from './controls';
 import { hasPropertyTransform, opaqueContentOf } from './opaque';
-import { describeAssumptions, PropertyVariant, propertyVariants } from './intrinsics';
+import { describeAssumptions, PropertyVariant, propertyVariants, prop } from './intrinsics';
 import { TemplateResolver } from './resolve';
 import { utcToday, waiverRefusals } from '../waivers/policy';
-import { CfnResourceJson, constructPathOf, RatingSource, StackTemplate } from './template';
+import { CfnResourceJson, constructPathOf, NestedStackLink, RatingSource, StackTemplate } from './template';
 
 export type EvaluationStatus =
   | 'compliant'
@@ -297,7 +297,7 @@ export function evaluate(evaluateOptions: EvaluateOptions): Evaluation[] {
   const options = { ...evaluateOptions, today: evaluateOptions.today ?? utcToday() };
   const resolver = new TemplateResolver(options.stacks);
   const evaluations: Evaluation[] = [];
-  const opened = openedNestedStacks(options.stacks);
+  const opened = openedNestedStacks(options.stacks, resolver);
   for (const stack of options.stacks) {
     evaluations.push(...evaluateOpaque(stack, opened.get(stack.stackId) ?? new Set(), options));
     const byType = controlsByResourceType(options.catalogue, stack.rating);
@@ -310,13 +310,33 @@ export function evaluate(evaluateOptions: EvaluateOptions): Evaluation[] {
   return evaluations;
 }
 
-/** For each stack, the logical ids of its nested-stack resources whose templates are among `stacks`. */
-function openedNestedStacks(stacks: readonly StackTemplate[]): Map<string, Set<string>> {
+/**
+ * For each stack, the logical ids of its nested-stack resources whose templates are among `stacks`
+ * and which deploy that template: a `TemplateURL` overridden to point elsewhere deploys another one.
+ */
+function openedNestedStacks(
+  stacks: readonly StackTemplate[],
+  resolver: TemplateResolver,
+): Map<string, Set<string>> {
+  const byId = new Map(stacks.map((stack) => [stack.stackId, stack]));
   const opened = new Map<string, Set<string>>();
   for (const { parent } of stacks) {
-    if (parent) opened.set(parent.stackId, (opened.get(parent.stackId) ?? new Set()).add(parent.logicalId));
+    const parentStack = parent && byId.get(parent.stackId);
+    if (!parent || !parentStack || !deploysPublishedTemplate(parent, parentStack, resolver)) continue;
+    opened.set(parent.stackId, (opened.get(parent.stackId) ?? new Set()).add(parent.logicalId));
   }
   return opened;
+}
+
+function deploysPublishedTemplate(
+  link: NestedStackLink,
+  parent: StackTemplate,
+  resolver: TemplateResolver,
+): boolean {
+  if (!link.objectKeys) return true;
+  const url = prop(parent.template.Resources?.[link.logicalId]?.Properties, 'TemplateURL');
+  const text = resolver.text(url, parent);
+  return link.objectKeys.some((key) => text.text.endsWith(`/${key}`));
 }
 
 /** Findings are the evaluations that still need a fix or a waiver. */

@@ -46,6 +46,13 @@ export interface StackTemplate {
 export interface NestedStackLink {
   readonly stackId: string;
   readonly logicalId: string;
+  /**
+   * The S3 object keys CDK published this template under (from the assembly's asset manifests).
+   * When given, the parent's `TemplateURL` must point at one of them: an overridden URL deploys
+   * some other template, so this one does not count as opened. Undefined: not known (a tree
+   * rendered before synthesis).
+   */
+  readonly objectKeys?: readonly string[];
 }
 
 /** CDK writes each resource's construct path into its metadata unless path metadata is turned off. */

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { IPolicyValidationContext, NestedStack, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { publishedObjectKeys } from '../assembly';
 import { CiaRating } from '../catalogue/rating';
 import { CfnTemplate, NestedStackLink, StackTemplate } from '../engine/template';
 import { environmentOf } from '../remediations/rendered';
@@ -42,8 +43,11 @@ export function synthesizedStackTemplates(
     if (!NestedStack.isNestedStack(stack) || templateFiles.has(stack.node.path)) continue;
     const file = fileOf(stack);
     // A nested stack whose template cannot be found stays opaque: its parent's resource is reported as unverifiable.
-    if (file && fs.existsSync(file))
-      found.push(stackTemplate(stack.node.path, readTemplate(file), stack, rating));
+    if (file && fs.existsSync(file)) {
+      const nested = stackTemplate(stack.node.path, readTemplate(file), stack, rating);
+      const objectKeys = publishedObjectKeys(path.dirname(file), path.basename(file));
+      found.push(nested.parent ? { ...nested, parent: { ...nested.parent, objectKeys } } : nested);
+    }
   }
   return found;
 }

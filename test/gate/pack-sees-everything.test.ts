@@ -22,7 +22,9 @@ import {
   Stack,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { EnterpriseCatalogueChecks } from '../../src';
+import { EnterpriseCatalogueChecks, evaluate, loadCatalogue } from '../../src';
+import { readCloudAssembly } from '../../src/assembly';
+import { STRICTEST_RATING } from '../../src/catalogue/rating';
 import { Evaluation } from '../../src/engine/evaluate';
 import { silenceCdkReports, synthError } from '../helpers';
 
@@ -183,6 +185,27 @@ describe('template content that no CfnResource backs', () => {
 });
 
 describe('what the engine cannot open is unverifiable, never silence', () => {
+  it('a nested stack whose TemplateURL is overridden to deploy some other template, at synth and in check', () => {
+    const app = newApp();
+    const stack = new Stack(app, 'Redirected', { env: ENV });
+    const nested = new NestedStack(stack, 'N');
+    new kms.Key(nested, 'Key', { enableKeyRotation: true });
+    nested.nestedStackResource!.addPropertyOverride('TemplateURL', 'https://example.com/other.template.json');
+    const { pack, error } = synthesize(app);
+    const judged = (evaluations: readonly Evaluation[]) =>
+      evaluations.filter((e) => e.resourceType === 'AWS::CloudFormation::Stack').map((e) => e.status);
+    expect(judged(pack.evaluations)).toEqual(Array(8).fill('unverifiable'));
+    expect(error?.message).toMatch(/Redirected\/N/);
+    const input = readCloudAssembly(app.outdir, {
+      rating: STRICTEST_RATING,
+      ratingSource: 'props',
+      packName: 'Enterprise',
+    });
+    expect(judged(evaluate({ catalogue: loadCatalogue(), stacks: input.stacks }))).toEqual(
+      Array(8).fill('unverifiable'),
+    );
+  });
+
   it('a nested stack with an external TemplateURL', () => {
     const app = newApp();
     const stack = new Stack(app, 'External', { env: ENV });
