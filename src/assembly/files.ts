@@ -1,18 +1,11 @@
 import * as fs from 'fs';
-import { readRegularFile } from '../io/regular-file';
+import { fileErrorReason, readRegularFile } from '../io/regular-file';
 import { InputError } from './input-error';
 
 /**
  * Reads input files as `check` needs them: regular files only (a FIFO or device could hang the
  * read), UTF-8 text, and every failure an InputError naming the file.
  */
-
-function reason(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  return `cannot read it (${code ?? (error as Error).message})`;
-}
 
 /** The text of a regular file (see `readRegularFile`), UTF-8; every failure an InputError naming the file. */
 export function readTextFile(file: string): string {
@@ -44,7 +37,9 @@ export function requireDirectory(dir: string, what: string): void {
   try {
     stat = fs.statSync(dir);
   } catch (e) {
-    throw new InputError(`${dir}: ${reason(e) === 'no such file' ? 'no such directory' : reason(e)}`);
+    throw new InputError(
+      `${dir}: ${fileErrorReason(e) === 'no such file' ? 'no such directory' : fileErrorReason(e)}`,
+    );
   }
   if (!stat.isDirectory()) throw new InputError(`${dir}: this is not a directory; ${what}`);
 }

@@ -32,7 +32,8 @@ function refuseUnlessRegular(stat: fs.Stats, maxBytes: number): void {
     );
 }
 
-function reason(error: unknown): string {
+/** Why a file operation failed, in words: `no such file`, `permission denied`... */
+export function fileErrorReason(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return 'no such file';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
@@ -53,7 +54,7 @@ export function readRegularFile(file: string, maxBytes = Number.MAX_SAFE_INTEGER
     return fs.readFileSync(fd);
   } catch (e) {
     if (e instanceof RegularFileError) throw e;
-    throw new RegularFileError(reason(e), 'unreadable');
+    throw new RegularFileError(fileErrorReason(e), 'unreadable');
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }

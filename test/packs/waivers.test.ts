@@ -347,3 +347,35 @@ describe('the report of a synth', () => {
     expect(validate(report) ? [] : validate.errors).toEqual([]);
   });
 });
+
+describe('what does not waive', () => {
+  it('raw cdk-catalogue:waiver metadata without an acknowledgement waives nothing', () => {
+    const built = appWithKey();
+    built.key.node.addMetadata('cdk-catalogue:waiver', {
+      control: 'KMS.1',
+      reason: REASON,
+      ticket: 'SEC-1234',
+      expires: '2026-09-30',
+    });
+    const { pack, error } = synth(built);
+    expect(pack.evaluations.map((e) => e.status)).toEqual(['non-compliant']);
+    expect(error?.message).toMatch(/\[Corp-KMS\.1\]/);
+  });
+
+  it('a valid waiver on one resource does not cover its sibling', () => {
+    const built = appWithKey();
+    new kms.Key(built.stack, 'Sibling');
+    waive(built.key, {
+      control: 'KMS.1',
+      reason: REASON,
+      ticket: 'SEC-1234',
+      expires: '2026-09-30',
+      packName: 'Corp',
+    });
+    const { pack } = synth(built);
+    expect(pack.evaluations.map((e) => [e.constructPath?.split('/')[1], e.status]).sort()).toEqual([
+      ['Key', 'waived'],
+      ['Sibling', 'non-compliant'],
+    ]);
+  });
+});
