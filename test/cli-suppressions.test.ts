@@ -278,10 +278,10 @@ describe('cdk-catalogue suppressions --base', () => {
     expect(code).toBe(1);
     expect(stdout).toContain('**The waiver policy does not hold:** 2 refused, 1 expired.');
     expect(stdout).toContain(
-      '| Status | Control | Stack | Construct path | Reason | Ticket | Expires | Approved by | Resources | Source |',
+      '| Status | Control | Stack | Construct path | Scope | Reason | Ticket | Expires | Approved by | Resources | Source |',
     );
     expect(stdout).toContain(
-      `| active | KMS.1 | Workload | Workload/Legacy | shared with the on-premises HSM until the migration | SEC-12 | 2026-10-31 | jane.doe | 1 | ${THIS_FILE}:${lines.legacy} |`,
+      `| active | KMS.1 | Workload | Workload/Legacy | resource | shared with the on-premises HSM until the migration | SEC-12 | 2026-10-31 | jane.doe | 1 | ${THIS_FILE}:${lines.legacy} |`,
     );
     expect(stdout).toContain(`| expired | KMS.1 | Workload | Workload/Old |`);
     // Cells are escaped: brackets from a reason cannot make a link.

@@ -160,7 +160,12 @@ export interface KeyRotationControl {
 }
 
 /** Writes a catalogue of key-rotation controls (pack name `Corp`), as the CISO office would, and returns its path. */
-export function writeKeyRotationCatalogue(dir: string, controls: readonly KeyRotationControl[]): string {
+/** `sections`: more top-level YAML (a `waivers:` or `rating:` section). */
+export function writeKeyRotationCatalogue(
+  dir: string,
+  controls: readonly KeyRotationControl[],
+  sections = '',
+): string {
   const file = path.join(dir, `catalogue-${Math.random().toString(36).slice(2)}.yaml`);
   const entries = controls.map(
     (c) =>
@@ -171,6 +176,7 @@ export function writeKeyRotationCatalogue(dir: string, controls: readonly KeyRot
     `apiVersion: cdk-catalogue-checks/v1
 metadata: { name: Test, owner: Test, version: '1', packName: Corp }
 baseline: { minimumScore: 95 }
+${sections}
 controls:
 ${entries.join('\n')}
 `,

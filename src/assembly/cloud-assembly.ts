@@ -24,7 +24,12 @@ interface Artifact {
   readonly type?: unknown;
   readonly environment?: unknown;
   readonly displayName?: unknown;
-  readonly properties?: { readonly templateFile?: unknown; readonly directoryName?: unknown };
+  readonly properties?: {
+    readonly templateFile?: unknown;
+    readonly directoryName?: unknown;
+    /** On a nested assembly: the Stage's construct path. */
+    readonly displayName?: unknown;
+  };
   readonly metadata?: unknown;
   readonly additionalMetadataFile?: unknown;
 }
@@ -81,20 +86,26 @@ function readManifests(dir: string): { found: ManifestStack[]; metadata: Constru
   requireDirectory(dir, 'give the cloud assembly directory (cdk.out), or template files');
   const found: ManifestStack[] = [];
   const metadataMaps: Record<string, MetadataEntry[]>[] = [];
-  readAssembly(dir, found, metadataMaps, new Set());
+  const stagePaths: string[] = [];
+  readAssembly(dir, { found, metadataMaps, stagePaths }, new Set());
   if (found.length === 0)
     throw new InputError(`${path.join(dir, 'manifest.json')}: the manifest lists no stacks`);
   const stackPaths = found.map((s) => s.stackId);
-  return { found, metadata: new ConstructMetadata(metadataMaps, stackPaths) };
+  return { found, metadata: new ConstructMetadata(metadataMaps, stackPaths, stagePaths) };
 }
 
 /** Reads one assembly directory's manifest, then the nested assemblies it names. */
 function readAssembly(
   dir: string,
-  found: ManifestStack[],
-  metadataMaps: Record<string, MetadataEntry[]>[],
+  into: {
+    readonly found: ManifestStack[];
+    readonly metadataMaps: Record<string, MetadataEntry[]>[];
+    /** The construct paths of the Stages, from their nested assemblies' display names. */
+    readonly stagePaths: string[];
+  },
   visited: Set<string>,
 ): void {
+  const { found, metadataMaps } = into;
   const real = fs.realpathSync(dir);
   if (visited.has(real)) return;
   visited.add(real);
@@ -120,7 +131,9 @@ function readAssembly(
         nested,
         `${manifestFile} names it for '${artifactId}' (a half-written cdk.out? run cdk synth again)`,
       );
-      readAssembly(nested, found, metadataMaps, visited);
+      const stagePath = artifact.properties?.displayName;
+      if (typeof stagePath === 'string') into.stagePaths.push(stagePath);
+      readAssembly(nested, into, visited);
     }
   }
 }

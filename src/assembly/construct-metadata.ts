@@ -1,5 +1,10 @@
 import * as nodePath from 'path';
-import { ACKNOWLEDGED_RULES_METADATA_TYPE, firstAcknowledgement } from '../engine/acknowledgement-ids';
+import type { WaiverScope } from '../catalogue/model';
+import {
+  ACKNOWLEDGED_RULES_METADATA_TYPE,
+  firstAcknowledgement,
+  waiverScopeOfPath,
+} from '../engine/acknowledgement-ids';
 import type { Waiver } from '../engine/evaluate';
 import type { SourceLocation } from './types';
 
@@ -17,6 +22,8 @@ export interface AssemblyAcknowledgement {
   readonly id: string;
   /** The acknowledgement's text (the reason), as CDK stored it. */
   readonly text: unknown;
+  /** What it was made on: a construct in a stack, a stack, a Stage or the App. */
+  readonly scope: WaiverScope;
   readonly source?: SourceLocation;
 }
 
@@ -56,11 +63,19 @@ export class ConstructMetadata {
   /** Every stack path the metadata shows. */
   private readonly stacks: ReadonlySet<string>;
 
-  /** `metadataMaps`: CDK's maps from `/construct/path` to entries; `stackPaths`: the top-level stacks. */
+  /** The Stages' construct paths. */
+  private readonly stages: ReadonlySet<string>;
+
+  /**
+   * `metadataMaps`: CDK's maps from `/construct/path` to entries; `stackPaths`: the top-level stacks;
+   * `stagePaths`: the Stages (their nested assemblies' display names).
+   */
   constructor(
     metadataMaps: readonly Record<string, readonly MetadataEntry[]>[],
     stackPaths: readonly string[],
+    stagePaths: readonly string[] = [],
   ) {
+    this.stages = new Set(stagePaths);
     for (const map of metadataMaps) {
       for (const [key, entries] of Object.entries(map)) {
         if (!Array.isArray(entries)) continue;
@@ -134,8 +149,17 @@ export class ConstructMetadata {
       entries: this.entriesOf(path)
         .filter((e) => e.type === ACKNOWLEDGED_RULES_METADATA_TYPE)
         .map((e) => e.data),
+      scope: this.scopeOf(path),
     }));
     return firstAcknowledgement(scopes, findingId, packNamespace);
+  }
+
+  /** What a construct path is for the policy's widestScope (see `waiverScopeOfPath`). */
+  scopeOf(path: string): WaiverScope {
+    return waiverScopeOfPath(path, {
+      isStack: (candidate) => this.stacks.has(candidate),
+      isStage: (candidate) => this.stages.has(candidate),
+    });
   }
 
   /** Where the user's code made the acknowledgement a waiver names, when CDK recorded its stack trace. */
@@ -166,7 +190,8 @@ export class ConstructMetadata {
           const key = JSON.stringify([constructPath, id]);
           if (found.has(key)) continue;
           const stackId = owningStack(constructPath, this.stacks) ?? constructPath;
-          found.set(key, { stackId, constructPath, id, text, ...(source && { source }) });
+          const scope = this.scopeOf(constructPath);
+          found.set(key, { stackId, constructPath, id, text, scope, ...(source && { source }) });
         }
       }
     }
@@ -227,7 +252,7 @@ function isPackageFrame(file: string): boolean {
  * The first frame of the user's own code: CDK renders frames as `fn (file:line:col)` (`at ` in
  * front in acknowledgement traces) and folds library and Node frames into `...aws-cdk-lib...`.
  */
-function firstUserFrame(trace: readonly unknown[]): SourceLocation | undefined {
+export function firstUserFrame(trace: readonly unknown[]): SourceLocation | undefined {
   for (const frame of trace) {
     if (typeof frame !== 'string') continue;
     const match =

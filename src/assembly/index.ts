@@ -8,5 +8,6 @@ export { InputError } from './input-error';
 export { listAcknowledgements, readCloudAssembly } from './cloud-assembly';
 export { readTemplateFiles } from './template-files';
 export { templateLineOf } from './template-text';
+export { firstUserFrame } from './construct-metadata';
 export type { AssemblyAcknowledgement } from './construct-metadata';
 export type { JudgedInput, ReadOptions, SourceLocation } from './types';

@@ -1,12 +1,15 @@
 import Ajv from 'ajv';
 import { patternProblem } from '../rules/pattern';
+import { CIA_SHORT_FORM } from './rating';
 
 /**
  * The ajv setup shared by the catalogue loader and params defaults: defaults filled in, and `regex`
- * meaning a pattern the rules' linear-time matcher accepts (RE2 syntax), so none is refused only at synth.
+ * meaning a pattern the rules' linear-time matcher accepts (RE2 syntax), so none is refused only at synth;
+ * `cia-rating` the short form of a rating (`C3I2A1`).
  */
 export function createAjv(): Ajv {
   const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: false });
   ajv.addFormat('regex', (source: string) => patternProblem(source) === undefined);
+  ajv.addFormat('cia-rating', (text: string) => CIA_SHORT_FORM.test(text));
   return ajv;
 }

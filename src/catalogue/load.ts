@@ -1,22 +1,25 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import type { ErrorObject, ValidateFunction } from 'ajv';
-import { isMap, isScalar, LineCounter, Node, Document } from 'yaml';
+import type { ValidateFunction } from 'ajv';
+import { Node } from 'yaml';
 import { RULES } from '../rules';
+import { readCentralWaivers } from '../waivers/central';
 import { createAjv } from './ajv';
 import { CatalogueError, CatalogueProblem } from './errors';
 import {
   Baseline,
   Catalogue,
   CatalogueMetadata,
+  CentralWaiver,
   Control,
+  DEFAULT_RATING_POLICY,
   DEFAULT_WAIVER_POLICY,
-  SourceLocation,
+  RatingPolicy,
   WaiverPolicy,
 } from './model';
-import { Applicability } from './rating';
+import { Applicability, parseRating, RatingInput } from './rating';
 import { buildCatalogueSchema } from './schema';
-import { describeSchemaError } from './schema-messages';
+import { keyNodeOf, locate, locateValue, ParsedFile, schemaProblem } from './yaml-positions';
 import { readYamlFile } from './yaml-file';
 
 /** The catalogue shipped in the package (`catalogue/` at the package root). */
@@ -34,73 +37,8 @@ function catalogueValidator(): ValidateFunction {
   return validator;
 }
 
-/** A parsed file: its data (with defaults filled in) and a way back from a data path to a position. */
-interface ParsedFile {
-  readonly file: string;
-  readonly doc: Document;
-  readonly lines: LineCounter;
-  readonly data: Record<string, unknown>;
-}
-
-function locate(parsed: ParsedFile, offset: number | undefined): SourceLocation {
-  const { line, col } = parsed.lines.linePos(offset ?? 0);
-  return { file: parsed.file, line, column: col };
-}
-
-/** The node at a data path, or the deepest ancestor that exists (for a missing key, the mapping). */
-function nodeAt(doc: Document, segments: readonly (string | number)[]): Node | undefined {
-  for (let depth = segments.length; depth >= 0; depth--) {
-    const node = depth === 0 ? doc.contents : doc.getIn(segments.slice(0, depth), true);
-    if (node && typeof node === 'object' && 'range' in node) return node as Node;
-  }
-  return undefined;
-}
-
-function keyNodeOf(map: Node | undefined, key: string): Node | undefined {
-  if (!isMap(map)) return undefined;
-  const pair = map.items.find((item) => isScalar(item.key) && item.key.value === key);
-  return pair?.key as Node | undefined;
-}
-
-function pathSegments(instancePath: string): (string | number)[] {
-  return instancePath
-    .split('/')
-    .slice(1)
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
-
-/** `controls[1] (S3.1) severity`: how a data path reads in a message. */
-function labelFor(data: Record<string, unknown>, segments: readonly (string | number)[]): string {
-  let label = '';
-  let value: unknown = data;
-  for (const segment of segments) {
-    value = (value as Record<string | number, unknown> | undefined)?.[segment];
-    if (typeof segment === 'number') {
-      label += `[${segment}]`;
-      const id = (value as { id?: unknown } | undefined)?.id;
-      if (label.startsWith('controls') && typeof id === 'string' && label.split('[').length === 2)
-        label += ` (${id})`;
-    } else {
-      label += label ? (label.endsWith(')') ? ` ${segment}` : `.${segment}`) : segment;
-    }
-  }
-  return label;
-}
-
-function schemaProblem(parsed: ParsedFile, error: ErrorObject): CatalogueProblem {
-  const segments = pathSegments(error.instancePath);
-  const target = nodeAt(parsed.doc, segments);
-  const unknownKey =
-    error.keyword === 'additionalProperties'
-      ? keyNodeOf(target, String((error.params as { additionalProperty: string }).additionalProperty))
-      : undefined;
-  const node = unknownKey ?? target;
-  return {
-    ...locate(parsed, node?.range?.[0]),
-    message: describeSchemaError(error, labelFor(parsed.data, segments), error.data),
-  };
-}
+/** How the catalogue's messages name a control: by its id. */
+const ITEM_NAMES = { controls: 'id' };
 
 /**
  * ajv fills in defaults only inside objects that exist; the rule's params schema sits in an
@@ -131,9 +69,10 @@ function parseFile(file: string, problems: CatalogueProblem[]): ParsedFile | und
   giveEveryControlParams(parsed.data);
   const validate = catalogueValidator();
   if (!validate(parsed.data)) {
-    // `if` errors only say "must match then schema"; the `then` branch's own errors say what is wrong.
-    const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if');
-    problems.push(...errors.map((e) => schemaProblem(parsed, e)));
+    // `if` errors only say "must match then schema", `propertyNames` only "property name must be
+    // valid": the errors beside them say what is wrong.
+    const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if' && e.keyword !== 'propertyNames');
+    problems.push(...errors.map((e) => schemaProblem(parsed, e, ITEM_NAMES)));
   }
   return parsed;
 }
@@ -163,7 +102,7 @@ function toControl(parsed: ParsedFile, raw: RawControl, index: number): Control 
     references: { securityHub: raw.references?.securityHub ?? [], config: raw.references?.config ?? [] },
     suppressible: raw.suppressible,
     remediation: { enabled: raw.remediation?.enabled ?? true, params: raw.remediation?.params ?? {} },
-    source: locate(parsed, nodeAt(parsed.doc, ['controls', index])?.range?.[0]),
+    source: locateValue(parsed, ['controls', index]),
   };
 }
 
@@ -226,11 +165,73 @@ function rawControlsOf(file: ParsedFile): RawControl[] {
   return Array.isArray(controls) ? controls.filter((c): c is RawControl => typeof c?.id === 'string') : [];
 }
 
-function byPosition(a: CatalogueProblem, b: CatalogueProblem, files: readonly string[]): number {
-  return files.indexOf(a.file) - files.indexOf(b.file) || a.line - b.line || a.column - b.column;
+interface RawRatingPolicy {
+  minimum?: RatingInput;
+  accounts: Record<string, RatingInput>;
+  perStackRatings: boolean;
 }
 
-function readCatalogue(target: string): Catalogue {
+/** The schema has checked the ratings' shapes; this only turns the short form into levels. */
+function toRatingPolicy(raw: RawRatingPolicy): RatingPolicy {
+  const accounts = Object.fromEntries(
+    Object.entries(raw.accounts).map(([account, rating]) => [account, parseRating(rating)]),
+  );
+  return {
+    ...(raw.minimum !== undefined && { minimum: parseRating(raw.minimum) }),
+    accounts,
+    perStackRatings: raw.perStackRatings,
+  };
+}
+
+/** In file order, then by position; a file that is not one of `files` (the central waivers file) comes last. */
+function byPosition(a: CatalogueProblem, b: CatalogueProblem, files: readonly string[]): number {
+  const rank = (file: string) => (files.includes(file) ? files.indexOf(file) : files.length);
+  return rank(a.file) - rank(b.file) || a.line - b.line || a.column - b.column;
+}
+
+/** The central waivers file that `waivers.file` names, and the catalogue file that names it. */
+interface CentralFileReference {
+  /** Absolute: resolved against the directory of the catalogue file that declares `waivers`. */
+  readonly file: string;
+  readonly declaredIn: ParsedFile;
+}
+
+function centralFileReference(parsed: readonly ParsedFile[]): CentralFileReference | undefined {
+  const declaredIn = parsed.find((f) => f.data.waivers !== undefined);
+  const file = (declaredIn?.data.waivers as { file?: unknown } | undefined)?.file;
+  // Any other value is reported by the schema.
+  if (!declaredIn || typeof file !== 'string' || file === '') return undefined;
+  return { file: path.resolve(path.dirname(declaredIn.file), file), declaredIn };
+}
+
+/** The central waivers file's entries, checked against the catalogue's controls; problems are added. */
+function readCentralFile(
+  reference: CentralFileReference,
+  files: readonly string[],
+  controls: readonly Control[],
+  problems: CatalogueProblem[],
+): CentralWaiver[] {
+  const { file, declaredIn } = reference;
+  const at = locateValue(declaredIn, ['waivers', 'file']);
+  if (files.includes(file)) {
+    problems.push({
+      ...at,
+      message: `waivers.file names ${file}, a file of the catalogue itself; keep the central waivers file outside the catalogue`,
+    });
+    return [];
+  }
+  if (!fs.existsSync(file)) {
+    problems.push({ ...at, message: `waivers.file names ${file}: no such file` });
+    return [];
+  }
+  return readCentralWaivers(
+    file,
+    controls.map((c) => c.id),
+    problems,
+  );
+}
+
+function readCatalogue(target: string): { catalogue: Catalogue; centralStamp: string } {
   const problems: CatalogueProblem[] = [];
   const files = catalogueFiles(target, problems);
   const parsed = files
@@ -243,6 +244,7 @@ function readCatalogue(target: string): Catalogue {
   // The schema filled in the defaults of a section that is given; a missing one gets them all.
   const waivers =
     singleSection<WaiverPolicy>(parsed, 'waivers', problems, files[0], true) ?? DEFAULT_WAIVER_POLICY;
+  const rating = singleSection<RawRatingPolicy>(parsed, 'rating', problems, files[0], true);
   const controls: Control[] = [];
   const seen = new Map<string, Control>();
   for (const file of parsed) {
@@ -260,20 +262,37 @@ function readCatalogue(target: string): Catalogue {
       }
     });
   }
+  const central = centralFileReference(parsed);
+  // Taken before the file is read, so that an edit made while it is read is seen by the next load.
+  const centralStamp = central ? fileStamp(central.file) : '';
+  const centralWaivers = central ? readCentralFile(central, files, controls, problems) : [];
   if (problems.length > 0 || !metadata || !baseline) {
     throw new CatalogueError([...problems].sort((a, b) => byPosition(a, b, files)));
   }
-  return {
+  const catalogue: Catalogue = {
     apiVersion: parsed[0].data.apiVersion as string,
     metadata,
     baseline,
-    waivers: { ...waivers },
+    waivers: { ...waivers, ...(central && { file: central.file }) },
+    centralWaivers,
+    rating: rating ? toRatingPolicy(rating) : DEFAULT_RATING_POLICY,
     controls,
     files,
   };
+  return { catalogue, centralStamp };
 }
 
-const cache = new Map<string, { stamp: string; catalogue: Catalogue }>();
+const cache = new Map<string, { stamp: string; centralStamp: string; catalogue: Catalogue }>();
+
+/** A file's size and modification time, or 'missing'. */
+function fileStamp(file: string): string {
+  try {
+    const s = fs.statSync(file);
+    return `${s.size}:${s.mtimeMs}`;
+  } catch {
+    return 'missing';
+  }
+}
 
 /** Size and modification time of every file: a cached catalogue is reused only while these hold. */
 function stampOf(target: string): string {
@@ -285,28 +304,30 @@ function stampOf(target: string): string {
           .filter((n) => YAML_FILE.test(n))
           .sort()
       : [''];
-    return files
-      .map((name) => {
-        const s = fs.statSync(path.join(target, name));
-        return `${name}:${s.size}:${s.mtimeMs}`;
-      })
-      .join('|');
+    return files.map((name) => `${name}:${fileStamp(path.join(target, name))}`).join('|');
   } catch {
     return 'missing';
   }
 }
 
+/** The stamp of the central waivers file a catalogue was read with, '' when it names none. */
+function centralStampOf(catalogue: Catalogue): string {
+  return catalogue.waivers?.file ? fileStamp(catalogue.waivers.file) : '';
+}
+
 /**
- * Loads and validates a catalogue: a YAML file, or a directory of them merged in name order.
- * Without a path, the catalogue shipped in the package. Throws a `CatalogueError` listing every
- * problem with file, line and column. Loaded once per process and path while the files are unchanged.
+ * Loads and validates a catalogue: a YAML file, or a directory of them merged in name order, and
+ * the central waivers file it names. Without a path, the catalogue shipped in the package. Throws a
+ * `CatalogueError` listing every problem with file, line and column. Loaded once per process and
+ * path while the files (the central waivers file too) are unchanged.
  */
 export function loadCatalogue(catalogPath?: string): Catalogue {
   const target = path.resolve(catalogPath ?? DEFAULT_CATALOGUE_PATH);
   const stamp = stampOf(target);
   const cached = cache.get(target);
-  if (cached && cached.stamp === stamp) return cached.catalogue;
-  const catalogue = readCatalogue(target);
-  cache.set(target, { stamp, catalogue });
+  if (cached && cached.stamp === stamp && cached.centralStamp === centralStampOf(cached.catalogue))
+    return cached.catalogue;
+  const { catalogue, centralStamp } = readCatalogue(target);
+  cache.set(target, { stamp, centralStamp, catalogue });
   return catalogue;
 }

@@ -1,4 +1,4 @@
-import { Applicability } from './rating';
+import { Applicability, CiaRating } from './rating';
 
 /** A place in a catalogue file, 1-based, for error messages and reports. */
 export interface SourceLocation {
@@ -50,6 +50,15 @@ export interface Baseline {
   readonly minimumScore: number;
 }
 
+/**
+ * Where in the construct tree an acknowledgement is made, narrowest first: on a construct inside a
+ * stack (`resource`), on a Stack, on a Stage, on the App.
+ */
+export type WaiverScope = 'resource' | 'stack' | 'stage' | 'app';
+
+/** Every waiver scope, narrowest first. */
+export const WAIVER_SCOPES: readonly WaiverScope[] = ['resource', 'stack', 'stage', 'app'];
+
 /** What a waiver must carry to waive a finding; a waiver that breaks it is refused with a finding. */
 export interface WaiverPolicy {
   /** Fewest characters of the reason in words (tags not counted). */
@@ -58,6 +67,12 @@ export interface WaiverPolicy {
   readonly ticketPattern: string;
   /** Most days from today to the expiry date. */
   readonly maximumValidityDays: number;
+  /** The widest construct an acknowledgement may be made on; one made higher up is refused. */
+  readonly widestScope: WaiverScope;
+  /** Whether `reportOnly` may turn findings of controls with `suppressible: false` into warnings. */
+  readonly reportOnlyAppliesToUnsuppressible: boolean;
+  /** The central waivers file, as an absolute path, when the catalogue references one. */
+  readonly file?: string;
 }
 
 /** The policy of a catalogue that states none. */
@@ -65,7 +80,39 @@ export const DEFAULT_WAIVER_POLICY: WaiverPolicy = {
   minimumReasonLength: 20,
   ticketPattern: '^[A-Z][A-Z0-9]+-[0-9]+$',
   maximumValidityDays: 365,
+  widestScope: 'stack',
+  reportOnlyAppliesToUnsuppressible: false,
 };
+
+/**
+ * A waiver the security team keeps in the central waivers file: one control's findings on every
+ * construct whose path (or an ancestor's) matches `path`.
+ */
+export interface CentralWaiver {
+  readonly control: string;
+  /** A construct-path glob that begins with a stack's path: `*` is any text in a segment, `**` any segments. */
+  readonly path: string;
+  readonly reason: string;
+  readonly ticket: string;
+  /** The last day the waiver holds, `YYYY-MM-DD` (UTC). */
+  readonly expires: string;
+  readonly approvedBy?: string;
+  /** Where the entry is written in the central waivers file. */
+  readonly source: SourceLocation;
+}
+
+/** How the catalogue governs the workload's rating; a rating that breaks it is refused with a finding. */
+export interface RatingPolicy {
+  /** No stack is judged below this, in any dimension. */
+  readonly minimum?: CiaRating;
+  /** By account id: no stack that deploys to the account is judged below its rating. */
+  readonly accounts: Readonly<Record<string, CiaRating>>;
+  /** Whether a Stage or Stack may be rated, through context on it, below the App it belongs to. */
+  readonly perStackRatings: boolean;
+}
+
+/** The rating policy of a catalogue that states none: only the App's own rating counts. */
+export const DEFAULT_RATING_POLICY: RatingPolicy = { accounts: {}, perStackRatings: false };
 
 export interface Catalogue {
   readonly apiVersion: string;
@@ -73,6 +120,10 @@ export interface Catalogue {
   readonly baseline: Baseline;
   /** Filled in by `loadCatalogue`; a model built by hand without it gets `DEFAULT_WAIVER_POLICY`. */
   readonly waivers?: WaiverPolicy;
+  /** The entries of the central waivers file (`waivers.file`), in file order. @default none */
+  readonly centralWaivers?: readonly CentralWaiver[];
+  /** Filled in by `loadCatalogue`; a model built by hand without it gets `DEFAULT_RATING_POLICY`. */
+  readonly rating?: RatingPolicy;
   readonly controls: readonly Control[];
   /** The files the catalogue was read from, in merge order. */
   readonly files: readonly string[];

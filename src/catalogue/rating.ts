@@ -26,12 +26,13 @@ export class InvalidRatingError extends Error {
   }
 }
 
-const SHORT_FORM = /^C([123])I([123])A([123])$/i;
+/** `C3I2A1`, in any case. */
+export const CIA_SHORT_FORM = /^C([123])I([123])A([123])$/i;
 
 /** Parses either form of a rating; throws `InvalidRatingError` with a plain message otherwise. */
 export function parseRating(input: unknown, origin = 'rating'): CiaRating {
   if (typeof input === 'string') {
-    const match = SHORT_FORM.exec(input.trim());
+    const match = CIA_SHORT_FORM.exec(input.trim());
     if (!match) {
       throw new InvalidRatingError(
         `${origin} '${input}' is not a CIA rating: write it as 'C<1-3>I<1-3>A<1-3>', e.g. 'C3I2A1'`,

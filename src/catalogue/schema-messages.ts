@@ -8,8 +8,8 @@ import { patternProblem } from '../rules/pattern';
  * positions and a did-you-mean from the schema's own names.
  */
 
-/** A suggestion only when the word is close enough to be a typo of it. */
-function didYouMean(word: string, candidates: readonly string[]): string {
+/** ` (did you mean 'x'?)` when one of the candidates is close enough to be what a typo meant; else ''. */
+export function didYouMean(word: string, candidates: readonly string[]): string {
   if (candidates.length === 0) return '';
   const best = closest(word, candidates as string[]);
   return distance(word.toLowerCase(), best.toLowerCase()) <= Math.max(2, Math.floor(best.length / 3))
@@ -23,6 +23,8 @@ function show(value: unknown): string {
 
 function typeOf(value: unknown): string {
   if (value === null) return 'null';
+  // Only a `%YAML 1.1` file reads an unquoted date as a timestamp; quoting it keeps it text.
+  if (value instanceof Date) return 'a YAML 1.1 timestamp (quote it)';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   return `${typeof value} ${show(value)}`;
@@ -76,6 +78,9 @@ export function describeSchemaError(error: ErrorObject, label: string, value: un
       if (p.format === 'regex') {
         return `${label} ${show(value)} is not a valid regular expression (RE2 syntax): ${patternProblem(String(value))}`;
       }
+      if (p.format === 'cia-rating')
+        return `${label} ${show(value)} is not a CIA rating: write it as 'C<1-3>I<1-3>A<1-3>', e.g. 'C3I2A1'`;
+      if (p.format === 'date') return `${label} ${show(value)} is not a calendar date (YYYY-MM-DD)`;
       return `${label} must be a valid ${String(p.format)}`;
     case 'uniqueItems':
       return `${label} lists the same item twice`;

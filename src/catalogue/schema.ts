@@ -1,5 +1,21 @@
 import { RuleModule } from '../rules/rule';
-import { CATALOGUE_API_VERSION, DEFAULT_WAIVER_POLICY } from './model';
+import { CATALOGUE_API_VERSION, DEFAULT_RATING_POLICY, DEFAULT_WAIVER_POLICY, WAIVER_SCOPES } from './model';
+
+/** A CIA rating in either form, as the rating prop and context take it. */
+const rating = {
+  description: "A CIA rating: 'C3I2A1', or { confidentiality, integrity, availability } each 1..3.",
+  // One schema for both forms (no oneOf), so a mistake gets one message, not one per form.
+  type: ['string', 'object'],
+  format: 'cia-rating',
+  additionalProperties: false,
+  required: ['confidentiality', 'integrity', 'availability'],
+  properties: {
+    confidentiality: { type: 'integer', minimum: 1, maximum: 3 },
+    integrity: { type: 'integer', minimum: 1, maximum: 3 },
+    availability: { type: 'integer', minimum: 1, maximum: 3 },
+  },
+  examples: ['C3I2A1'],
+};
 
 const level = {
   type: 'integer',
@@ -88,6 +104,48 @@ export function buildCatalogueSchema(rules: readonly RuleModule[]): Record<strin
             minimum: 1,
             default: DEFAULT_WAIVER_POLICY.maximumValidityDays,
             description: 'Most days from the day of synthesis to the expiry date of a waiver.',
+          },
+          widestScope: {
+            enum: WAIVER_SCOPES,
+            default: DEFAULT_WAIVER_POLICY.widestScope,
+            description:
+              'The widest construct an acknowledgement may be made on: resource (a construct inside a stack), stack, stage or app. One made higher up is refused.',
+          },
+          reportOnlyAppliesToUnsuppressible: {
+            type: 'boolean',
+            default: DEFAULT_WAIVER_POLICY.reportOnlyAppliesToUnsuppressible,
+            description:
+              'true: the reportOnly prop also turns findings of controls with suppressible: false into warnings (for a rollout). false: they always fail synthesis.',
+          },
+          file: {
+            type: 'string',
+            minLength: 1,
+            description:
+              'The central waivers file the security team owns, relative to this catalogue file: waivers by control and construct-path glob (see schema/central-waivers.schema.json).',
+            examples: ['../central-waivers.yaml'],
+          },
+        },
+      },
+      rating: {
+        type: 'object',
+        additionalProperties: false,
+        description:
+          "How the workload's rating is governed. A rating below what this allows is refused with a finding no one can waive, and the stack is judged at the allowed rating. Optional; appears in at most one file.",
+        properties: {
+          minimum: { ...rating, description: 'No stack is judged below this rating, in any dimension.' },
+          accounts: {
+            type: 'object',
+            description: 'By account id: no stack that deploys to the account is judged below its rating.',
+            propertyNames: { pattern: '^[0-9]{12}$' },
+            additionalProperties: rating,
+            default: DEFAULT_RATING_POLICY.accounts,
+            examples: [{ '111111111111': 'C3I3A3' }],
+          },
+          perStackRatings: {
+            type: 'boolean',
+            default: DEFAULT_RATING_POLICY.perStackRatings,
+            description:
+              'true: a Stage or Stack may be rated (context cdk-catalogue:rating on it) below the App it belongs to. false: that is refused with a finding.',
           },
         },
       },

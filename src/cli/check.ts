@@ -3,17 +3,20 @@ import * as path from 'path';
 import { InputError, JudgedInput, readCloudAssembly, readTemplateFiles } from '../assembly';
 import { loadCatalogue } from '../catalogue/load';
 import { Catalogue } from '../catalogue/model';
-import { CiaRating, formatRating, parseRating, STRICTEST_RATING } from '../catalogue/rating';
+import { CiaRating, parseRating, STRICTEST_RATING } from '../catalogue/rating';
 import { evaluate } from '../engine/evaluate';
-import { RatingSource } from '../engine/template';
+import { RatingSource, StackTemplate } from '../engine/template';
 import { PACKAGE_VERSION } from '../packs/version';
-import { buildReport, CatalogueReport, meetsBaseline } from '../report';
+import { buildReport, CatalogueReport, meetsBaseline, reportStackOf } from '../report';
+import { governRating } from '../engine/rating-policy';
 import { REPORT_FILE } from '../report/file';
 import { RULES } from '../rules';
 
 export interface CheckOptions {
   readonly catalogue?: string;
   readonly rating?: string;
+  /** The day waivers are judged on, `YYYY-MM-DD` in UTC. @default today */
+  readonly today?: string;
   /** Where a progress line goes when the input is large (the CLI passes stderr on a terminal). */
   readonly progress?: (line: string) => void;
 }
@@ -21,12 +24,16 @@ export interface CheckOptions {
 /** From this size on, `check` says what it is doing before it starts. */
 const LARGE_INPUT = { stacks: 10, resources: 1000 };
 
-/** How `check` and `report` end: 0 when the gate holds, 1 when an error-severity finding is left or the score is under the baseline. */
+/**
+ * How `check` and `report` end: 0 when the gate holds, 1 when an error-severity finding is left, the
+ * score is under the baseline, or the catalogue refused a stack's rating.
+ */
 export function exitCodeOf(report: CatalogueReport): number {
   const blocking = report.evaluations.some(
     (e) => (e.status === 'non-compliant' || e.status === 'unverifiable') && e.severity === 'error',
   );
-  return blocking || !meetsBaseline(report) ? 1 : 0;
+  const ratingRefused = report.stacks.some((stack) => stack.ratingRefused !== undefined);
+  return blocking || ratingRefused || !meetsBaseline(report) ? 1 : 0;
 }
 
 /** `check`: judges a cloud assembly or CloudFormation templates as the pack does at synth. */
@@ -48,30 +55,37 @@ export function checkInputs(inputs: readonly string[], options: CheckOptions): C
   if (stacks.length >= LARGE_INPUT.stacks || resources >= LARGE_INPUT.resources) {
     options.progress?.(`cdk-catalogue: checking ${stacks.length} stacks, ${resources} resources...\n`);
   }
-  return judge(catalogue, { ...input, stacks });
+  return judge(
+    catalogue,
+    { ...input, stacks: stacks.map((stack) => governed(stack, catalogue)) },
+    options.today,
+  );
 }
 
-function judge(catalogue: Catalogue, input: JudgedInput): CatalogueReport {
-  const evaluations = evaluate({ catalogue, stacks: input.stacks, waiverFor: input.waiverFor }).map(
-    (evaluation) => ({
-      ...evaluation,
-      constructPath:
-        evaluation.constructPath ?? input.constructPathOf(evaluation.stackId, evaluation.logicalId),
-    }),
-  );
+/**
+ * The catalogue's rating policy holds here too: `--rating` below its minimum, or below the rating
+ * pinned for the stack's account, is refused and the stack judged at the allowed rating. A rating
+ * the pack recorded at synth was governed there; a refusal it recorded stays.
+ */
+function governed(stack: StackTemplate, catalogue: Catalogue): StackTemplate {
+  if (stack.ratingRefused !== undefined) return stack;
+  return { ...stack, ...governRating(stack, { account: stack.account }, catalogue.rating) };
+}
+
+function judge(catalogue: Catalogue, input: JudgedInput, today: string | undefined): CatalogueReport {
+  const evaluations = evaluate({
+    catalogue,
+    today,
+    stacks: input.stacks,
+    waiverFor: input.waiverFor,
+    constructPathOf: input.constructPathOf,
+  });
   return buildReport({
     evaluations,
     catalogue,
     rules: RULES.map((rule) => rule.meta),
     toolVersion: PACKAGE_VERSION,
-    stacks: input.stacks.map((stack) => ({
-      stackId: stack.stackId,
-      rating: formatRating(stack.rating),
-      ratingSource: stack.ratingSource,
-      account: stack.account,
-      region: stack.region,
-      templateFile: input.templateFiles.get(stack.stackId),
-    })),
+    stacks: input.stacks.map((stack) => reportStackOf(stack, input.templateFiles.get(stack.stackId))),
     locate: (evaluation) => (evaluation.constructPath ? input.sourceOf(evaluation.constructPath) : undefined),
   });
 }
@@ -101,6 +115,8 @@ function withRecordedRatings(input: JudgedInput, dir: string, ratingGiven: boole
           ...stack,
           rating: parseRating(found.rating, `${file} rating of ${stack.stackId}`),
           ratingSource: found.ratingSource,
+          ...(found.ratingSetAt !== undefined && { ratingSetAt: found.ratingSetAt }),
+          ...(found.ratingRefused !== undefined && { ratingRefused: found.ratingRefused }),
         }
       : stack;
   });

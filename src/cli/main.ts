@@ -10,6 +10,7 @@ import { PACKAGE_VERSION } from '../packs/version';
 import { CatalogueReport, renderReport, REPORT_FORMATS, ReportFormat } from '../report';
 import { checkInputs, exitCodeOf, readReportFile } from './check';
 import {
+  clockOf,
   NOW_VARIABLE,
   renderSuppressions,
   reviewSuppressions,
@@ -17,6 +18,8 @@ import {
   SuppressionsFormat,
   suppressionsExitCode,
 } from './suppressions';
+
+const NOW_HELP = `the day waivers are judged on, YYYY-MM-DD in UTC (default: $${NOW_VARIABLE}, else today)`;
 
 /** Set by a command whose result decides the exit code (`check`, `report`). */
 let exitCode = 0;
@@ -69,14 +72,15 @@ function buildProgram(write: (text: string) => void, progress?: (text: string) =
       '-r, --rating <rating>',
       "the workload's CIA rating, e.g. C3I2A1 (default: the ratings recorded at synth in cdk.out, else the strictest)",
     )
+    .option('--now <date>', NOW_HELP)
     .addOption(formatOption())
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
     .action(
       (
         inputs: string[],
-        options: { catalogue?: string; rating?: string; format: ReportFormat; output?: string },
+        options: { catalogue?: string; rating?: string; now?: string; format: ReportFormat; output?: string },
       ) => {
-        const report = checkInputs(inputs, { ...options, progress });
+        const report = checkInputs(inputs, { ...options, today: clockOf(options.now), progress });
         emit(report, options, write);
         exitCode = exitCodeOf(report);
       },
@@ -107,10 +111,7 @@ function buildProgram(write: (text: string) => void, progress?: (text: string) =
       '-c, --catalogue <path>',
       'catalogue file or directory (default: the catalogue shipped in the package)',
     )
-    .option(
-      '--now <date>',
-      `the day waivers are judged on, YYYY-MM-DD in UTC (default: $${NOW_VARIABLE}, else today)`,
-    )
+    .option('--now <date>', NOW_HELP)
     .addOption(
       new Option('-f, --format <format>', 'output format').choices(SUPPRESSIONS_FORMATS).default('markdown'),
     )

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { InputError, listAcknowledgements } from '../assembly';
 import { loadCatalogue } from '../catalogue/load';
@@ -13,7 +14,9 @@ import {
   WaiverDiff,
   WaiverStatus,
 } from '../waivers/review';
-import { checkInputs } from './check';
+import { checkInputs, readReportFile } from './check';
+import type { CatalogueReport, EvaluationRecord } from '../report';
+import { REPORT_FILE } from '../report/file';
 
 /** `cdk-catalogue suppressions`: every waiver of a cloud assembly, judged, and what changed since a base. */
 
@@ -45,7 +48,7 @@ export interface SuppressionsReview {
 const STATUSES: readonly WaiverStatus[] = ['refused', 'expired', 'stale', 'active'];
 
 export function reviewSuppressions(dir: string, options: SuppressionsOptions): SuppressionsReview {
-  const today = clockOf(options.now ?? process.env[NOW_VARIABLE]);
+  const today = clockOf(options.now);
   const catalogue = loadCatalogue(options.catalogue);
   const waivers = reviewAssembly(dir, catalogue, options.catalogue, today);
   const base =
@@ -63,16 +66,22 @@ export function reviewSuppressions(dir: string, options: SuppressionsOptions): S
   };
 }
 
-function clockOf(given: string | undefined): string {
-  if (given === undefined || given === '') return utcToday();
+/** The day waivers are judged on: `--now`, else $CDK_CATALOGUE_NOW, else today (UTC). */
+export function clockOf(given: string | undefined): string {
+  const value = given ?? process.env[NOW_VARIABLE];
+  if (value === undefined || value === '') return utcToday();
   try {
-    return parseClock(given, '--now');
+    return parseClock(value, given === undefined ? `$${NOW_VARIABLE}` : '--now');
   } catch (e) {
     throw new InputError((e as Error).message);
   }
 }
 
-/** The assembly's waivers, each with the evaluations it covers as `check` judges them. */
+/**
+ * The assembly's waivers, each with the evaluations it covers as `check` judges them. Acknowledgements
+ * on a Stage or the App are in no stack's metadata: the pack's record of the synth
+ * (`catalogue-report.json`) lists them, with the evaluations they covered then.
+ */
 function reviewAssembly(
   dir: string,
   catalogue: Catalogue,
@@ -80,14 +89,45 @@ function reviewAssembly(
   today: string,
 ): ReviewedWaiver[] {
   // Read first: it refuses anything that is not a cloud assembly with one line.
-  const acknowledgements = listAcknowledgements(dir);
-  const covering: CoveringWaiver[] = checkInputs([dir], { catalogue: cataloguePath }).evaluations.flatMap(
-    (record) => {
-      const waiver = record.waiver ?? record.refusedWaiver;
-      return waiver ? [{ acknowledgedAt: waiver.acknowledgedAt, id: waiver.id }] : [];
-    },
+  const fromMetadata = listAcknowledgements(dir);
+  const checked = checkInputs([dir], { catalogue: cataloguePath, today });
+  const recorded = recordedReport(dir);
+  const known = new Set(fromMetadata.map((a) => JSON.stringify([a.constructPath, a.id])));
+  const onlyRecorded = (recorded?.acknowledgements ?? []).filter(
+    (a) => !known.has(JSON.stringify([a.constructPath, a.id])),
   );
-  return reviewWaivers({ catalogue, acknowledgements, covering, today });
+  const onlyRecordedKeys = new Set(onlyRecorded.map((a) => JSON.stringify([a.constructPath, a.id])));
+  const covering = [
+    ...coveringOf(checked.evaluations),
+    ...coveringOf(recorded?.evaluations ?? []).filter((c) =>
+      onlyRecordedKeys.has(JSON.stringify([c.acknowledgedAt, c.id])),
+    ),
+  ];
+  const acknowledgements = [
+    ...fromMetadata,
+    ...onlyRecorded.map(({ constructPath, id, text, scope, source }) => ({
+      stackId: constructPath,
+      constructPath,
+      id,
+      text,
+      scope,
+      ...(source && { source }),
+    })),
+  ];
+  const stackIds = checked.stacks.map((stack) => stack.stackId);
+  return reviewWaivers({ catalogue, stackIds, acknowledgements, covering, today });
+}
+
+function coveringOf(evaluations: readonly EvaluationRecord[]): CoveringWaiver[] {
+  return evaluations.flatMap((record) => {
+    const waiver = record.waiver ?? record.refusedWaiver;
+    return waiver ? [{ acknowledgedAt: waiver.acknowledgedAt, id: waiver.id }] : [];
+  });
+}
+
+/** The pack's record of the synth, when the assembly has one. */
+function recordedReport(dir: string): CatalogueReport | undefined {
+  return fs.existsSync(path.join(dir, REPORT_FILE)) ? readReportFile(dir) : undefined;
 }
 
 export function renderSuppressions(review: SuppressionsReview, format: SuppressionsFormat): string {
@@ -99,6 +139,7 @@ const HEADER = [
   'Control',
   'Stack',
   'Construct path',
+  'Scope',
   'Reason',
   'Ticket',
   'Expires',
@@ -111,8 +152,9 @@ function row(waiver: ReviewedWaiver): (string | number | undefined)[] {
   return [
     waiver.status,
     waiver.control,
-    waiver.stackId,
-    waiver.constructPath,
+    waiver.stackId || '(the App)',
+    waiver.constructPath || '(the App)',
+    waiver.scope,
     waiver.reason,
     waiver.ticket,
     waiver.expires,

@@ -1,3 +1,4 @@
+import type { WaiverScope } from '../catalogue/model';
 import type { Waiver } from './evaluate';
 import { parseWaiverText } from '../waivers/text';
 
@@ -18,6 +19,8 @@ export interface AcknowledgingScope {
   readonly path: string;
   /** Each entry maps acknowledged ids to reasons, as CDK writes them; other shapes are ignored. */
   readonly entries: readonly unknown[];
+  /** What the construct is (a resource in a stack, a stack, a Stage, the App), for the policy's widestScope. */
+  readonly scope: WaiverScope;
 }
 
 /**
@@ -34,8 +37,7 @@ export function firstAcknowledgement(
     for (const entry of scope.entries) {
       if (typeof entry !== 'object' || !entry) continue;
       for (const [id, reason] of Object.entries(entry as Record<string, unknown>)) {
-        if (acknowledges(id, findingId, packNamespace))
-          return waiverOf(id, reason, scope.path, packNamespace);
+        if (acknowledges(id, findingId, packNamespace)) return waiverOf(id, reason, scope, packNamespace);
       }
     }
   }
@@ -43,13 +45,36 @@ export function firstAcknowledgement(
 }
 
 /** The waiver an acknowledgement makes, its text read for the governed fields. */
-function waiverOf(id: string, text: unknown, acknowledgedAt: string, packNamespace: string): Waiver {
+function waiverOf(id: string, text: unknown, at: AcknowledgingScope, packNamespace: string): Waiver {
   return {
     id,
     form: id.startsWith(`${packNamespace}::`) ? 'qualified' : 'bare',
     ...parseWaiverText(text),
-    acknowledgedAt,
+    acknowledgedAt: at.path,
+    scope: at.scope,
   };
+}
+
+/**
+ * What a construct path is, from what a cloud assembly knows (its stacks' and Stages' paths): the App
+ * (the empty path), a Stage, a stack, in a stack (`resource`), else a construct that groups stacks,
+ * which is as wide as a Stage.
+ */
+export function waiverScopeOfPath(
+  path: string,
+  known: { isStack(path: string): boolean; isStage(path: string): boolean },
+): WaiverScope {
+  if (path === '') return 'app';
+  if (known.isStage(path)) return 'stage';
+  if (known.isStack(path)) return 'stack';
+  const segments = path.split('/');
+  for (let depth = segments.length - 1; depth > 0; depth--) {
+    const ancestor = segments.slice(0, depth).join('/');
+    // The closest ancestor decides: a construct under a Stage that is not under one of its stacks groups them.
+    if (known.isStack(ancestor)) return 'resource';
+    if (known.isStage(ancestor)) return 'stage';
+  }
+  return 'stage';
 }
 
 /**
@@ -63,20 +88,6 @@ export function targetedFindingId(acknowledgedId: string, packNamespace: string)
   if (namespace === packNamespace) return rule;
   const ours = rule.startsWith(`${packNamespace}-`);
   return ours && (namespace === undefined || ANNOTATION_NAMESPACE.test(namespace)) ? rule : undefined;
-}
-
-/** Every acknowledgement of the scopes, with the path it was made on. */
-export function acknowledgementsOf(
-  scopes: Iterable<AcknowledgingScope>,
-): { readonly id: string; readonly path: string }[] {
-  const found: { id: string; path: string }[] = [];
-  for (const scope of scopes) {
-    for (const entry of scope.entries) {
-      if (typeof entry !== 'object' || !entry) continue;
-      for (const id of Object.keys(entry)) found.push({ id, path: scope.path });
-    }
-  }
-  return found;
 }
 
 function acknowledges(acknowledgedId: string, findingId: string, packNamespace: string): boolean {

@@ -1,10 +1,18 @@
-import { Catalogue, Control, DEFAULT_WAIVER_POLICY, Severity, WaiverPolicy } from '../catalogue/model';
+import {
+  Catalogue,
+  Control,
+  DEFAULT_WAIVER_POLICY,
+  Severity,
+  WaiverPolicy,
+  WaiverScope,
+} from '../catalogue/model';
 import { CiaRating } from '../catalogue/rating';
 import { ResourceUnderCheck, unverifiable, Verdict } from '../rules/rule';
 import { applicableControls, controlsByResourceType, CompiledControl } from './controls';
 import { hasPropertyTransform, opaqueContentOf } from './opaque';
 import { describeAssumptions, PropertyVariant, propertyVariants, prop } from './intrinsics';
 import { TemplateResolver } from './resolve';
+import { CentralWaiverIndex } from './central-waivers';
 import { utcToday, waiverRefusals } from '../waivers/policy';
 import { CfnResourceJson, constructPathOf, NestedStackLink, RatingSource, StackTemplate } from './template';
 
@@ -24,8 +32,11 @@ export type RemediationRecord = { readonly changes: readonly string[] } | { read
 export interface Waiver {
   /** The id as acknowledged: `Enterprise::Enterprise-KMS.1` or the bare form. */
   readonly id: string;
-  /** `qualified` (`Pack::Pack-Rule`, which CDK itself matches and lists) or `bare` (any other form). */
-  readonly form: 'qualified' | 'bare';
+  /**
+   * `qualified` (`Pack::Pack-Rule`, which CDK itself matches and lists), `bare` (any other form) or
+   * `central` (an entry of the catalogue's central waivers file; `acknowledgedAt` is its glob).
+   */
+  readonly form: 'qualified' | 'bare' | 'central';
   /** The reason in words: the acknowledgement's text without its tags. */
   readonly reason: string;
   readonly ticket?: string;
@@ -36,6 +47,8 @@ export interface Waiver {
   readonly problems?: readonly string[];
   /** Construct path the acknowledgement was made on (the resource or an ancestor). */
   readonly acknowledgedAt: string;
+  /** What it was made on: a construct in a stack, a stack, a Stage or the App (see the policy's `widestScope`). */
+  readonly scope?: WaiverScope;
   /** On a refused waiver: every way it breaks the catalogue's waiver policy, in words. */
   readonly refusedBecause?: string;
 }
@@ -58,6 +71,8 @@ export interface Evaluation {
   readonly reason?: string;
   readonly rating: CiaRating;
   readonly ratingSource: RatingSource;
+  /** For a rating from context: the construct path the key is set on (`''` for the App). */
+  readonly ratingSetAt?: string;
   /** Present when an acknowledgement waived the finding. */
   readonly waiver?: Waiver;
   /** Present when the finding was acknowledged but the waiver was refused (`refusedBecause` says why). */
@@ -82,6 +97,17 @@ export interface EvaluateOptions {
   readonly remediationFor?: (subject: FindingSubject) => RemediationRecord | undefined;
   /** The day waivers are judged on, `YYYY-MM-DD` in UTC. @default today, by the system clock */
   readonly today?: string;
+  /**
+   * A resource's construct path where its template does not say (`aws:cdk:path` is written only when
+   * the CDK CLI asks): the construct tree's, or the assembly metadata's. Central waivers match on it.
+   */
+  readonly constructPathOf?: (stackId: string, logicalId: string) => string | undefined;
+}
+
+/** The options as `evaluate` runs them: one day, and the central waivers indexed once. */
+interface Run extends EvaluateOptions {
+  readonly today: string;
+  readonly centralWaivers: CentralWaiverIndex;
 }
 
 /** Non-compliance outranks an undecidable value, which outranks compliance. */
@@ -164,7 +190,7 @@ function evaluateResource(
   logicalId: string,
   resource: CfnResourceJson,
   controls: readonly CompiledControl[],
-  options: EvaluateOptions,
+  options: Run,
   resolver: TemplateResolver,
 ): Evaluation[] {
   // Resolved once per resource, however many controls read it.
@@ -190,9 +216,11 @@ function record(
   resource: { logicalId: string; resourceType: string; constructPath?: string },
   compiledControl: CompiledControl,
   verdict: Verdict,
-  options: EvaluateOptions,
+  options: Run,
 ): Evaluation {
   const { control, rule, findingId } = compiledControl;
+  const constructPath =
+    resource.constructPath ?? options.constructPathOf?.(stack.stackId, resource.logicalId);
   const evaluation: Evaluation = {
     findingId,
     controlId: control.id,
@@ -201,20 +229,23 @@ function record(
     suppressible: control.suppressible,
     stackId: stack.stackId,
     ...resource,
+    ...(constructPath !== undefined && { constructPath }),
     status: verdict.status,
     property: 'property' in verdict ? verdict.property : undefined,
     reason: 'reason' in verdict ? verdict.reason : undefined,
     rating: stack.rating,
     ratingSource: stack.ratingSource,
+    ...(stack.ratingSetAt !== undefined && { ratingSetAt: stack.ratingSetAt }),
   };
-  const { logicalId, constructPath } = resource;
-  const subject = { findingId, stackId: stack.stackId, logicalId, constructPath };
+  const subject = { findingId, stackId: stack.stackId, logicalId: resource.logicalId, constructPath };
   return withWaiver(
     withRemediation(evaluation, options.remediationFor?.(subject)),
     control,
-    () => options.waiverFor?.(subject),
+    // The acknowledgement closest to the resource, else the catalogue's central waivers.
+    () =>
+      options.waiverFor?.(subject) ?? options.centralWaivers.find(control.id, constructPath, stack.stackId),
     options.catalogue.waivers ?? DEFAULT_WAIVER_POLICY,
-    options.today ?? utcToday(),
+    options.today,
   );
 }
 
@@ -225,7 +256,7 @@ function record(
 function evaluateOpaque(
   stack: StackTemplate,
   openedNestedStacks: ReadonlySet<string>,
-  options: EvaluateOptions,
+  options: Run,
 ): Evaluation[] {
   const opaque = opaqueContentOf(stack, openedNestedStacks);
   if (opaque.length === 0) return [];
@@ -293,8 +324,15 @@ function withWaiver(
  * No CDK here, so `cdk synth` (through the pack) and the CLI (on files) give identical verdicts.
  */
 export function evaluate(evaluateOptions: EvaluateOptions): Evaluation[] {
-  // One day for the whole evaluation, even across midnight.
-  const options = { ...evaluateOptions, today: evaluateOptions.today ?? utcToday() };
+  const options: Run = {
+    ...evaluateOptions,
+    // One day for the whole evaluation, even across midnight.
+    today: evaluateOptions.today ?? utcToday(),
+    centralWaivers: new CentralWaiverIndex(
+      evaluateOptions.catalogue.centralWaivers ?? [],
+      evaluateOptions.stacks,
+    ),
+  };
   const resolver = new TemplateResolver(options.stacks);
   const evaluations: Evaluation[] = [];
   const opened = openedNestedStacks(options.stacks, resolver);

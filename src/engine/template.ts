@@ -25,8 +25,12 @@ export interface CfnTemplate {
   readonly Outputs?: Record<string, CfnOutputJson>;
 }
 
-/** Where the workload's rating for a stack came from. */
-export type RatingSource = 'props' | 'context' | 'default';
+/**
+ * Where the workload's rating for a stack came from: the pack's (or the CLI's) `rating`, the context
+ * key `cdk-catalogue:rating`, the strictest by default, or the catalogue, which raised a rating its
+ * `rating` section refuses.
+ */
+export type RatingSource = 'props' | 'context' | 'default' | 'catalogue';
 
 /** One stack to evaluate: its template and the workload rating it is held to. */
 export interface StackTemplate {
@@ -35,6 +39,10 @@ export interface StackTemplate {
   readonly template: CfnTemplate;
   readonly rating: CiaRating;
   readonly ratingSource: RatingSource;
+  /** For a rating from context: the construct path the key is set on (`''` for the App). */
+  readonly ratingSetAt?: string;
+  /** When the catalogue refused the rating the stack was given: what was asked for and what it breaks. */
+  readonly ratingRefused?: string;
   /** The account the stack deploys to, when known at synth time (undefined: environment-agnostic). */
   readonly account?: string;
   /** The region the stack deploys to, when known at synth time (undefined: environment-agnostic). */

@@ -1,12 +1,9 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Stage, Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import {
-  AcknowledgingScope,
-  acknowledgementsOf,
-  firstAcknowledgement,
-  targetedFindingId,
-} from '../engine/acknowledgement-ids';
+import { firstUserFrame, SourceLocation } from '../assembly';
+import { AcknowledgingScope, firstAcknowledgement, targetedFindingId } from '../engine/acknowledgement-ids';
 import { Waiver } from '../engine/evaluate';
+import { WaiverScope } from '../catalogue/model';
 
 /**
  * Finds the acknowledgement closest to a construct (itself, then its ancestors) for a finding id,
@@ -27,21 +24,45 @@ function acknowledgingScope(scope: IConstruct): AcknowledgingScope {
     entries: scope.node.metadata
       .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
       .map((entry) => entry.data as unknown),
+    scope: waiverScopeOf(scope),
   };
 }
 
-/** Every acknowledgement made in the tree under `root` (itself included) that aims at this pack. */
-export function packAcknowledgementsUnder(
-  root: IConstruct,
-  packNamespace: string,
-): { readonly id: string; readonly path: string; readonly findingId: string }[] {
-  return acknowledgementsOf(root.node.findAll().map(acknowledgingScope)).flatMap(({ id, path }) => {
-    const findingId = targetedFindingId(id, packNamespace);
-    return findingId === undefined ? [] : [{ id, path, findingId }];
-  });
+/** What a construct is for the policy's widestScope: the App, a Stage, a Stack, or in a stack. */
+export function waiverScopeOf(scope: IConstruct): WaiverScope {
+  if (!scope.node.scope) return 'app';
+  if (Stage.isStage(scope)) return 'stage';
+  if (Stack.isStack(scope)) return 'stack';
+  // A plain construct that holds stacks groups them as a Stage does.
+  return scope.node.scopes.some(Stack.isStack) ? 'resource' : 'stage';
 }
 
-/** True when CDK itself will match this acknowledgement to our violation and list it as suppressed. */
-export function isQualifiedFor(waiver: Waiver, packNamespace: string): boolean {
-  return waiver.id.startsWith(`${packNamespace}::`);
+/** An acknowledgement made in the tree that aims at this pack, as the review lists it. */
+export interface PackAcknowledgement {
+  readonly id: string;
+  readonly path: string;
+  readonly findingId: string;
+  /** The acknowledgement's text (the reason with its tags), as written. */
+  readonly text: unknown;
+  readonly scope: WaiverScope;
+  /** The user's line that made it, from CDK's creation trace. */
+  readonly source?: SourceLocation;
+}
+
+/** Every acknowledgement made in the tree under `root` (itself included) that aims at this pack. */
+export function packAcknowledgementsUnder(root: IConstruct, packNamespace: string): PackAcknowledgement[] {
+  return root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) => {
+        if (typeof entry.data !== 'object' || entry.data === null) return [];
+        const source = entry.trace ? firstUserFrame(entry.trace) : undefined;
+        return Object.entries(entry.data as Record<string, unknown>).flatMap(([id, text]) => {
+          const findingId = targetedFindingId(id, packNamespace);
+          if (findingId === undefined) return [];
+          const path = construct.node.path;
+          return [{ id, path, findingId, text, scope: waiverScopeOf(construct), ...(source && { source }) }];
+        });
+      }),
+  );
 }

@@ -11,19 +11,27 @@ import {
 import { NagPack } from 'cdk-nag';
 import { Construct, IConstruct } from 'constructs';
 import { loadCatalogue } from '../catalogue/load';
-import { Catalogue } from '../catalogue/model';
-import { CiaRating, parseRating, RatingInput } from '../catalogue/rating';
+import { Catalogue, DEFAULT_WAIVER_POLICY, WaiverPolicy } from '../catalogue/model';
+import { CiaRating, formatRating, parseRating, RatingInput } from '../catalogue/rating';
 import { compiledControls } from '../engine/controls';
+import { centralWaiverId, isAimedAt } from '../engine/central-waivers';
 import { evaluate, Evaluation, isFinding, Waiver } from '../engine/evaluate';
 import { StackTemplate } from '../engine/template';
 import { ConstructIndex } from './construct-index';
 import { renderedStackTemplates, synthesizedStackTemplates } from './stack-templates';
-import { findAcknowledgement, isQualifiedFor, packAcknowledgementsUnder } from './acknowledgements';
+import { findAcknowledgement, PackAcknowledgement, packAcknowledgementsUnder } from './acknowledgements';
 import { parseClock, utcToday } from '../waivers/policy';
-import { describeEvaluation, MISSED_BY_REMEDIATIONS, suggestedFix, summarize } from './messages';
+import {
+  describeEvaluation,
+  describeUnlistedWaiver,
+  MISSED_BY_REMEDIATIONS,
+  suggestedFix,
+  summarize,
+} from './messages';
 import { remediationRecordOf, stacksReachedByRemediations } from '../remediations/records';
 import { EnterpriseCatalogueRemediations } from './enterprise-catalogue-remediations';
 import { PACKAGE_VERSION } from './version';
+import { governedRatingOf } from './rating';
 import { writeCatalogueReport } from './report-file';
 import type { CatalogueReport } from '../report';
 
@@ -93,6 +101,9 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
     this.now = props.now === undefined ? undefined : parseClock(props.now, 'EnterpriseCatalogueChecks now');
   }
 
+  private readonly rateStack = (stack: Stack | undefined) =>
+    governedRatingOf(stack, this.rating, this.catalogue);
+
   /** Every evaluation of the last validation: compliant, not applicable, waived and findings. */
   public get evaluations(): readonly Evaluation[] {
     return this.lastEvaluations;
@@ -110,12 +121,12 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
   /** Called by CDK after synthesis with every stack's template, those in pipeline Stages included. */
   public override validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
     const root = context.appConstruct;
-    const stacks = synthesizedStackTemplates(context, root, this.rating);
+    const stacks = synthesizedStackTemplates(context, root, this.rateStack);
     const outdir = Stage.isStage(root) ? root.outdir : undefined;
-    return this.check(root, stacks, (evaluations) => {
+    return this.check(root, stacks, (evaluations, acknowledgements) => {
       if (!outdir) return undefined;
       try {
-        return writeCatalogueReport(outdir, this.catalogue, stacks, evaluations);
+        return writeCatalogueReport(outdir, this.catalogue, stacks, evaluations, acknowledgements);
       } catch (e) {
         // The verdicts stand whatever happens to the record; say so rather than fail the synth here.
         this.reported.push({
@@ -131,14 +142,17 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
 
   /** cdk-nag's direct entry point: judges the stacks under `scope` as they render now, without a full synth. */
   public override validateScope(scope: IConstruct): PolicyValidationPluginReport {
-    return this.check(scope, renderedStackTemplates(scope, this.rating));
+    return this.check(scope, renderedStackTemplates(scope, this.rateStack));
   }
 
   /** Judges the stacks and reports the findings; `record` writes the report of a synth and returns it. */
   private check(
     root: IConstruct,
     stacks: StackTemplate[],
-    record: (evaluations: readonly Evaluation[]) => CatalogueReport | undefined = () => undefined,
+    record: (
+      evaluations: readonly Evaluation[],
+      acknowledgements: readonly PackAcknowledgement[],
+    ) => CatalogueReport | undefined = () => undefined,
   ): PolicyValidationPluginReport {
     const tree = new ConstructIndex(root);
     const missed = stacksMissedByRemediations(root, tree.stacks());
@@ -147,6 +161,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
       catalogue: this.catalogue,
       stacks,
       today: this.now ?? clockOf(root),
+      constructPathOf: (stackId, logicalId) => tree.subjectOf({ stackId, logicalId }).node.path,
       waiverFor: (subject) =>
         used.record(findAcknowledgement(tree.subjectOf(subject), subject.findingId, this.name)),
       remediationFor: (subject) => {
@@ -162,8 +177,11 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
     }
     // Every finding is reported: against its resource, else the nearest construct, else its stack.
     for (const [subject, evaluations] of this.evaluationsBySubject) this.report(subject, evaluations);
-    this.reportAcknowledgementProblems(root, used);
-    this.reportSummary(root, record(this.lastEvaluations));
+    const acknowledgements = packAcknowledgementsUnder(root, this.name);
+    this.reportAcknowledgementProblems(acknowledgements, used);
+    this.reportStaleCentralWaivers(root, stacks);
+    this.reportRefusedRatings(stacks);
+    this.reportSummary(root, record(this.lastEvaluations, acknowledgements));
     const blocking = this.reported.some((v) => v.severity === 'error' || v.severity === 'fatal');
     return { success: !blocking, violations: this.reported };
   }
@@ -173,13 +191,18 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
     this.report(node, this.evaluationsBySubject.get(node) ?? []);
   }
 
-  /** One violation per finding, so each says what is wrong here. */
+  /**
+   * One violation per finding, so each says what is wrong here. A finding waived with CDK's qualified
+   * id is reported too, so CDK lists it under suppressedViolations; one waived in a form CDK cannot
+   * match (a bare id, a central waiver) is listed as an `info` entry, so CDK's report loses none.
+   */
   private report(subject: IConstruct, evaluations: readonly Evaluation[]): void {
     for (const evaluation of evaluations) {
-      // Waived with CDK's qualified id: report it so CDK records it under suppressedViolations.
-      const reportToCdk =
-        isFinding(evaluation) || (evaluation.waiver && isQualifiedFor(evaluation.waiver, this.name));
-      if (!reportToCdk) continue;
+      if (evaluation.waiver && evaluation.waiver.form !== 'qualified') {
+        this.reportUnlistedWaiver(subject, evaluation);
+        continue;
+      }
+      if (!isFinding(evaluation) && !evaluation.waiver) continue;
       this.reported.push({
         ruleName: evaluation.findingId,
         description: describeEvaluation(evaluation, this.controlOf(evaluation), this.verboseMessages),
@@ -191,15 +214,19 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
           status: evaluation.status,
           ...(evaluation.property ? { property: evaluation.property } : {}),
         },
-        violatingResources: [
-          {
-            constructPath: subject.node.path,
-            resourceLogicalId: evaluation.logicalId,
-            locations: [evaluation.property ? `Properties/${evaluation.property}` : 'Properties'],
-          },
-        ],
+        violatingResources: [violatingResourceOf(subject, evaluation)],
       });
     }
+  }
+
+  private reportUnlistedWaiver(subject: IConstruct, evaluation: Evaluation): void {
+    this.reported.push({
+      ruleName: `${this.name}-Waived`,
+      description: describeUnlistedWaiver(evaluation, `${this.name}::${evaluation.findingId}`),
+      severity: 'info',
+      ruleMetadata: { control: evaluation.controlId, rule: evaluation.ruleId, status: evaluation.status },
+      violatingResources: [violatingResourceOf(subject, evaluation)],
+    });
   }
 
   /**
@@ -207,9 +234,12 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
    * a typo and fails synth (fatal, so it cannot be acknowledged away); one that covers no finding is
    * stale, a warning.
    */
-  private reportAcknowledgementProblems(root: IConstruct, used: UsedAcknowledgements): void {
+  private reportAcknowledgementProblems(
+    acknowledgements: readonly PackAcknowledgement[],
+    used: UsedAcknowledgements,
+  ): void {
     const known = new Set([...this.ruleIds, `${this.name}-Summary`, `${this.name}-Report`]);
-    for (const { id, path, findingId } of packAcknowledgementsUnder(root, this.name)) {
+    for (const { id, path, findingId } of acknowledgements) {
       const typo = !known.has(findingId);
       if (!typo && used.has(path, id)) continue;
       this.reported.push({
@@ -219,6 +249,43 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
           : `[${this.name}] The acknowledgement '${id}' at ${path} waives no finding: nothing under it breaks ${findingId} at its rating. Remove it.`,
         severity: typo ? 'fatal' : 'warning',
         violatingResources: [{ constructPath: path, resourceLogicalId: '', locations: [] }],
+      });
+    }
+  }
+
+  /**
+   * A central waiver aimed at this app (its path starts where one of the app's stacks does) that
+   * covers no finding is stale, as an acknowledgement would be: a warning. The central file serves
+   * every app, so an entry for another app's stacks says nothing here.
+   */
+  private reportStaleCentralWaivers(root: IConstruct, stacks: readonly StackTemplate[]): void {
+    const used = new Set(
+      this.lastEvaluations.flatMap((e) => [e.waiver?.id, e.refusedWaiver?.id]).filter(Boolean),
+    );
+    const stackIds = stacks.map((stack) => stack.stackId);
+    for (const entry of this.catalogue.centralWaivers ?? []) {
+      if (used.has(centralWaiverId(entry)) || !isAimedAt(entry, stackIds)) continue;
+      this.reported.push({
+        ruleName: `${this.name}-StaleWaiver`,
+        description: `[${this.name}] The central waiver of ${entry.control} for ${entry.path} (${entry.source.file}:${entry.source.line}) waives no finding in this app: nothing it covers breaks ${entry.control} at its rating.`,
+        severity: 'warning',
+        violatingResources: [{ constructPath: root.node.path, resourceLogicalId: '', locations: [] }],
+      });
+    }
+  }
+
+  /**
+   * A stack given a rating below what the catalogue's `rating` section allows is judged at the allowed
+   * rating, and the refusal fails synth (fatal, so no one can acknowledge it away, `reportOnly` or not).
+   */
+  private reportRefusedRatings(stacks: readonly StackTemplate[]): void {
+    for (const stack of stacks) {
+      if (stack.ratingRefused === undefined) continue;
+      this.reported.push({
+        ruleName: `${this.name}-Rating`,
+        description: `[${this.name}] Stack ${stack.stackId}: ${stack.ratingRefused}. It was judged at ${formatRating(stack.rating)}. Raise the rating, or ask the catalogue's owner to change its rating section.`,
+        severity: 'fatal',
+        violatingResources: [{ constructPath: stack.stackId, resourceLogicalId: '', locations: [] }],
       });
     }
   }
@@ -245,14 +312,20 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
 
   /**
    * `fatal` is the severity CDK refuses to let anyone acknowledge: that is how a refused waiver and a
-   * non-suppressible control hold, `reportOnly` or not.
+   * non-suppressible control hold, `reportOnly` or not (unless the catalogue lets `reportOnly` cover
+   * them: `waivers.reportOnlyAppliesToUnsuppressible`).
    */
   private severityOf(evaluation: Evaluation): string {
     if (evaluation.status === 'waived') return evaluation.severity;
     if (evaluation.refusedWaiver) return 'fatal';
     if (evaluation.severity === 'warning') return 'warning';
-    if (!evaluation.suppressible) return 'fatal';
-    return this.reportOnly ? 'warning' : 'error';
+    if (this.reportOnly && (evaluation.suppressible || this.waiverPolicy.reportOnlyAppliesToUnsuppressible))
+      return 'warning';
+    return evaluation.suppressible ? 'error' : 'fatal';
+  }
+
+  private get waiverPolicy(): WaiverPolicy {
+    return this.catalogue.waivers ?? DEFAULT_WAIVER_POLICY;
   }
 }
 
@@ -268,6 +341,15 @@ class UsedAcknowledgements {
   public has(path: string, id: string): boolean {
     return this.keys.has(JSON.stringify([path, id]));
   }
+}
+
+/** Where CDK's report shows an evaluation: the construct, the logical id and the property at fault. */
+function violatingResourceOf(subject: IConstruct, evaluation: Evaluation) {
+  return {
+    constructPath: subject.node.path,
+    resourceLogicalId: evaluation.logicalId,
+    locations: [evaluation.property ? `Properties/${evaluation.property}` : 'Properties'],
+  };
 }
 
 /** The day waivers are judged on from the context key, else today. */

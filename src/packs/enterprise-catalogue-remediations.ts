@@ -7,7 +7,7 @@ import { controlsByResourceType } from '../engine/controls';
 import { remediateResource } from '../remediations/apply';
 import { RemediationSettings } from '../remediations/context';
 import { stacksReachedByRemediations } from '../remediations/records';
-import { ratingOf } from './rating';
+import { governedRatingOf } from './rating';
 
 export interface EnterpriseCatalogueRemediationsProps extends RemediationSettings {
   /** A catalogue path or a model from `loadCatalogue`. @default the catalogue shipped in the package */
@@ -57,7 +57,7 @@ export class EnterpriseCatalogueRemediations implements IAspect {
     if (!this.promoted) this.promoteToMutating(node);
     if (Stack.isStack(node)) stacksReachedByRemediations.add(node);
     if (!CfnResource.isCfnResource(node)) return;
-    const { rating } = ratingOf(Stack.of(node), this.rating);
+    const { rating } = governedRatingOf(Stack.of(node), this.rating, this.catalogue);
     for (const compiledControl of controlsByResourceType(this.catalogue, rating).get(node.cfnResourceType) ??
       []) {
       if (compiledControl.control.remediation.enabled) remediateResource(compiledControl, node, this.props);

@@ -20,6 +20,28 @@ export function describeEvaluation(evaluation: Evaluation, control: Control, ver
   return parts.join(' ');
 }
 
+/**
+ * A finding waived in a form CDK cannot match to our violation (a bare id, or the catalogue's central
+ * waivers file), listed by the pack so CDK's report still shows it: what is waived, by what, and why.
+ */
+export function describeUnlistedWaiver(evaluation: Evaluation, qualifiedId: string): string {
+  const waiver = evaluation.waiver!;
+  const fields = [
+    waiver.ticket && `ticket ${waiver.ticket}`,
+    waiver.expires && `expires ${waiver.expires}`,
+    waiver.approvedBy && `approved by ${waiver.approvedBy}`,
+  ].filter(Boolean);
+  const by =
+    waiver.form === 'central'
+      ? `the catalogue's central waiver for ${waiver.acknowledgedAt}`
+      : `the acknowledgement '${waiver.id}' at ${waiver.acknowledgedAt || 'the App'}`;
+  const hint =
+    waiver.form === 'bare'
+      ? ` CDK lists only the qualified form as suppressed: write '${qualifiedId}' (or use waive()).`
+      : '';
+  return `[${evaluation.findingId}] Waived by ${by}: ${waiver.reason}${fields.length > 0 ? ` (${fields.join(', ')})` : ''}.${hint}`;
+}
+
 function whatIsWrong(evaluation: Evaluation): string {
   const reason = evaluation.reason ?? 'does not comply';
   return evaluation.status === 'unverifiable' ? `could not be verified at synth time: ${reason}` : reason;

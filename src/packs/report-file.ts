@@ -2,13 +2,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readCloudAssembly, templateLineOf } from '../assembly';
 import { Catalogue } from '../catalogue/model';
-import { formatRating, STRICTEST_RATING } from '../catalogue/rating';
+import { STRICTEST_RATING } from '../catalogue/rating';
 import { Evaluation } from '../engine/evaluate';
 import { StackTemplate } from '../engine/template';
-import { buildReport, CatalogueReport } from '../report';
+import { buildReport, CatalogueReport, reportStackOf } from '../report';
 import { REPORT_FILE } from '../report/file';
 import { RULES } from '../rules';
 import { PACKAGE_VERSION } from './version';
+import { PackAcknowledgement } from './acknowledgements';
 
 /**
  * Writes the record of this synth into the cloud assembly (`catalogue-report.json`), with what the
@@ -20,6 +21,7 @@ export function writeCatalogueReport(
   catalogue: Catalogue,
   stacks: readonly StackTemplate[],
   evaluations: readonly Evaluation[],
+  acknowledgements: readonly PackAcknowledgement[],
 ): CatalogueReport {
   const assembly = readCloudAssembly(outdir, {
     rating: STRICTEST_RATING,
@@ -39,13 +41,13 @@ export function writeCatalogueReport(
     catalogue,
     rules: RULES.map((rule) => rule.meta),
     toolVersion: PACKAGE_VERSION,
-    stacks: stacks.map((stack) => ({
-      stackId: stack.stackId,
-      rating: formatRating(stack.rating),
-      ratingSource: stack.ratingSource,
-      account: stack.account,
-      region: stack.region,
-      templateFile: assembly.templateFiles.get(stack.stackId),
+    stacks: stacks.map((stack) => reportStackOf(stack, assembly.templateFiles.get(stack.stackId))),
+    acknowledgements: acknowledgements.map(({ path: constructPath, id, text, scope, source }) => ({
+      constructPath,
+      id,
+      text: typeof text === 'string' ? text : (JSON.stringify(text) ?? ''),
+      scope,
+      ...(source && { source: { file: source.file, line: source.line } }),
     })),
     locate: (evaluation) =>
       evaluation.constructPath ? assembly.sourceOf(evaluation.constructPath) : undefined,

@@ -3,10 +3,12 @@ import * as path from 'path';
 import { IPolicyValidationContext, NestedStack, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { publishedObjectKeys } from '../assembly';
-import { CiaRating } from '../catalogue/rating';
+import { GovernedRating } from '../engine/rating-policy';
 import { CfnTemplate, NestedStackLink, StackTemplate } from '../engine/template';
 import { environmentOf } from '../remediations/rendered';
-import { ratingOf } from './rating';
+
+/** The rating each stack is judged at (see `governedRatingOf`). */
+export type RateStack = (stack: Stack | undefined) => GovernedRating;
 
 /**
  * The templates the engine judges, gathered the same way from a synthesis (the files CDK wrote)
@@ -19,7 +21,7 @@ import { ratingOf } from './rating';
 export function synthesizedStackTemplates(
   context: IPolicyValidationContext,
   root: IConstruct,
-  rating: CiaRating | undefined,
+  rate: RateStack,
 ): StackTemplate[] {
   const stacks = stacksUnder(root);
   const templateFiles = new Map<string, string>();
@@ -37,14 +39,14 @@ export function synthesizedStackTemplates(
   };
   const found = context.stackTemplates.map(({ stackConstructPath, templatePath }) => {
     const stack = stacks.get(stackConstructPath);
-    return stackTemplate(stackConstructPath, readTemplate(templatePath), stack, rating);
+    return stackTemplate(stackConstructPath, readTemplate(templatePath), stack, rate);
   });
   for (const stack of stacks.values()) {
     if (!NestedStack.isNestedStack(stack) || templateFiles.has(stack.node.path)) continue;
     const file = fileOf(stack);
     // A nested stack whose template cannot be found stays opaque: its parent's resource is reported as unverifiable.
     if (file && fs.existsSync(file)) {
-      const nested = stackTemplate(stack.node.path, readTemplate(file), stack, rating);
+      const nested = stackTemplate(stack.node.path, readTemplate(file), stack, rate);
       const objectKeys = publishedObjectKeys(path.dirname(file), path.basename(file));
       found.push(nested.parent ? { ...nested, parent: { ...nested.parent, objectKeys } } : nested);
     }
@@ -53,9 +55,9 @@ export function synthesizedStackTemplates(
 }
 
 /** From the tree as it renders now (cdk-nag's `validateScope`), without a synthesis. */
-export function renderedStackTemplates(scope: IConstruct, rating: CiaRating | undefined): StackTemplate[] {
+export function renderedStackTemplates(scope: IConstruct, rate: RateStack): StackTemplate[] {
   return [...stacksUnder(scope).values()].map((stack) =>
-    stackTemplate(stack.node.path, renderTemplate(stack), stack, rating),
+    stackTemplate(stack.node.path, renderTemplate(stack), stack, rate),
   );
 }
 
@@ -72,12 +74,12 @@ function stackTemplate(
   stackId: string,
   template: CfnTemplate,
   stack: Stack | undefined,
-  rating: CiaRating | undefined,
+  rate: RateStack,
 ): StackTemplate {
   return {
     stackId,
     template,
-    ...ratingOf(stack, rating),
+    ...rate(stack),
     ...environmentOf(stack),
     ...(stack && NestedStack.isNestedStack(stack) ? { parent: linkToParent(stack) } : {}),
   };

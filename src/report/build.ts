@@ -1,13 +1,15 @@
 import type { Catalogue, Control } from '../catalogue/model';
 import { formatRating } from '../catalogue/rating';
 import type { Evaluation, Waiver } from '../engine/evaluate';
+import type { StackTemplate } from '../engine/template';
 import type { RuleModule } from '../rules/rule';
-import { maskRecord } from './mask';
+import { maskCredentials, maskRecord } from './mask';
 import {
   CatalogueReport,
   EvaluationRecord,
   FileLine,
   REPORT_FORMAT_VERSION,
+  ReportAcknowledgement,
   ReportControl,
   ReportStack,
   ReportWaiver,
@@ -28,6 +30,22 @@ export interface BuildReportInput {
   readonly locate?: (evaluation: Evaluation) => FileLine | undefined;
   /** The 1-based line of the resource's logical id in its stack's template file (see `templateLineOf`). */
   readonly templateLine?: (evaluation: Evaluation) => number | undefined;
+  /** Every acknowledgement aimed at the pack, as the pack saw them in the tree (at synth only). */
+  readonly acknowledgements?: readonly ReportAcknowledgement[];
+}
+
+/** A stack as the report lists it: the rating it was judged at, where that came from, and a refused one. */
+export function reportStackOf(stack: StackTemplate, templateFile: string | undefined): ReportStack {
+  return defined<ReportStack>({
+    stackId: stack.stackId,
+    rating: formatRating(stack.rating),
+    ratingSource: stack.ratingSource,
+    ratingSetAt: stack.ratingSetAt,
+    ratingRefused: stack.ratingRefused,
+    account: stack.account,
+    region: stack.region,
+    templateFile,
+  });
 }
 
 function isLine(line: unknown): line is number {
@@ -36,8 +54,8 @@ function isLine(line: unknown): line is number {
 
 function reportWaiver(waiver: Waiver | undefined): ReportWaiver | undefined {
   if (!waiver) return undefined;
-  const { id, reason, acknowledgedAt, form, ticket, expires, approvedBy, refusedBecause } = waiver;
-  return defined({ id, reason, acknowledgedAt, form, ticket, expires, approvedBy, refusedBecause });
+  const { id, reason, acknowledgedAt, form, scope, ticket, expires, approvedBy, refusedBecause } = waiver;
+  return defined({ id, reason, acknowledgedAt, form, scope, ticket, expires, approvedBy, refusedBecause });
 }
 
 function reportControl(control: Control, packName: string, rule: RuleHelp | undefined): ReportControl {
@@ -81,6 +99,7 @@ function recordOf(
     message: evaluation.reason,
     rating: formatRating(evaluation.rating),
     ratingSource: evaluation.ratingSource,
+    ratingSetAt: evaluation.ratingSetAt,
     waiver: reportWaiver(evaluation.waiver),
     refusedWaiver: reportWaiver(evaluation.refusedWaiver),
     changes: evaluation.changes,
@@ -114,6 +133,9 @@ export function buildReport(input: BuildReportInput): CatalogueReport {
     controls: catalogue.controls.map((c) => reportControl(c, catalogue.metadata.packName, rules.get(c.rule))),
     stacks: input.stacks.map((s) => defined({ ...s })),
     evaluations,
+    ...(input.acknowledgements && {
+      acknowledgements: input.acknowledgements.map((a) => ({ ...a, text: maskCredentials(a.text) })),
+    }),
     score: computeScore(evaluations, catalogue.baseline.minimumScore),
   };
 }

@@ -12,7 +12,7 @@ import { renderText } from './render/text';
  * aws-cdk-lib or constructs here, so the CLI can render a report where CDK is not installed.
  */
 
-export { buildReport } from './build';
+export { buildReport, reportStackOf } from './build';
 export type { BuildReportInput, RuleHelp } from './build';
 export { MASK, maskCredentials, maskRecord } from './mask';
 export * from './model';

@@ -1,4 +1,4 @@
-import type { Severity } from '../catalogue/model';
+import type { Severity, WaiverScope } from '../catalogue/model';
 import type { EvaluationStatus } from '../engine/evaluate';
 import type { RatingSource } from '../engine/template';
 
@@ -6,7 +6,7 @@ import type { RatingSource } from '../engine/template';
  * The version of the report's JSON format (`schema/catalogue-report.schema.json`). The minor part
  * grows when fields are added, the major part when a field changes meaning or goes away.
  */
-export const REPORT_FORMAT_VERSION = '1.0';
+export const REPORT_FORMAT_VERSION = '1.1';
 
 /** A line in a file: the user's source (from the assembly's stack traces) or a template in the assembly. */
 export interface FileLine {
@@ -23,6 +23,10 @@ export interface ReportStack {
   /** The workload's CIA rating the stack was held to, in short form: `C3I2A1`. */
   readonly rating: string;
   readonly ratingSource: RatingSource;
+  /** For a rating from context: the construct path the key is set on (`''` for the App). */
+  readonly ratingSetAt?: string;
+  /** When the catalogue refused the rating the stack was given (and judged it at `rating` instead): why. */
+  readonly ratingRefused?: string;
   readonly account?: string;
   readonly region?: string;
   /** The stack's template file, relative to the cloud assembly. */
@@ -34,12 +38,32 @@ export interface ReportWaiver {
   readonly id: string;
   readonly reason: string;
   readonly acknowledgedAt: string;
-  readonly form?: 'qualified' | 'bare';
+  /** `qualified` (CDK lists it), `bare` (the pack lists it), `central` (the catalogue's waivers file). */
+  readonly form?: 'qualified' | 'bare' | 'central';
+  /** What it was made on: a construct in a stack (`resource`), a stack, a Stage, the App. */
+  readonly scope?: WaiverScope;
   readonly ticket?: string;
   readonly expires?: string;
   readonly approvedBy?: string;
   /** On a refused waiver: every way it breaks the catalogue's waiver policy. */
   readonly refusedBecause?: string;
+}
+
+/**
+ * An acknowledgement aimed at the pack, as the pack saw it in the construct tree: those on a Stage
+ * or the App are in no stack's metadata, so this record is where the review finds them.
+ */
+export interface ReportAcknowledgement {
+  /** The construct path it was made on (`''` for the App). */
+  readonly constructPath: string;
+  /** As acknowledged: `Enterprise::Enterprise-S3.1` or a bare form. */
+  readonly id: string;
+  /** Its text as written (the reason with its tags); credentials masked. */
+  readonly text: string;
+  /** What it was made on: a construct in a stack (`resource`), a stack, a Stage, the App. */
+  readonly scope: WaiverScope;
+  /** The user's line that made it, when CDK recorded the trace. */
+  readonly source?: FileLine;
 }
 
 /** One evaluation: the verdict of one applicable control on one resource. */
@@ -60,6 +84,8 @@ export interface EvaluationRecord {
   readonly message?: string;
   readonly rating: string;
   readonly ratingSource: RatingSource;
+  /** For a rating from context: the construct path the key is set on (`''` for the App). */
+  readonly ratingSetAt?: string;
   /** For `waived`: the acknowledgement that waived the finding. */
   readonly waiver?: ReportWaiver;
   /** The finding was acknowledged, but the catalogue refused the waiver (its control or its policy). */
@@ -164,6 +190,8 @@ export interface CatalogueReport {
   readonly controls: readonly ReportControl[];
   readonly stacks: readonly ReportStack[];
   readonly evaluations: readonly EvaluationRecord[];
+  /** Every acknowledgement aimed at the pack, used or not (written by the pack at synth; `check` has none). */
+  readonly acknowledgements?: readonly ReportAcknowledgement[];
   readonly score: Score;
 }
 

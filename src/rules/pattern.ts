@@ -99,7 +99,7 @@ export function patternProblem(source: string): string | undefined {
 }
 
 /** `text` as a pattern that matches exactly it. */
-function literal(text: string): string {
+export function literal(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 

@@ -1,4 +1,4 @@
-import { WaiverPolicy } from '../catalogue/model';
+import { WAIVER_SCOPES, WaiverPolicy, WaiverScope } from '../catalogue/model';
 import { compilePattern } from '../rules/pattern';
 import type { WaiverText } from './text';
 
@@ -42,19 +42,36 @@ export function parseClock(value: unknown, label: string): string {
 
 /** Why the waiver may not waive the finding, each breach in words; empty when it may. */
 export function waiverRefusals(
-  waiver: WaiverText,
+  waiver: WaiverText & { readonly scope?: WaiverScope },
   policy: WaiverPolicy,
   suppressible: boolean,
   today: string,
 ): string[] {
   if (!suppressible) return ['the control cannot be waived'];
   return [
+    ...scopeRefusals(waiver.scope, policy),
     ...(waiver.problems ?? []),
     ...reasonRefusals(waiver.reason, policy),
     ...ticketRefusals(waiver.ticket, policy),
     ...expiryRefusals(waiver.expires, policy, today),
   ];
 }
+
+function scopeRefusals(scope: WaiverScope | undefined, policy: WaiverPolicy): string[] {
+  if (scope === undefined || WAIVER_SCOPES.indexOf(scope) <= WAIVER_SCOPES.indexOf(policy.widestScope))
+    return [];
+  const allowed = WAIVER_SCOPES.slice(0, WAIVER_SCOPES.indexOf(policy.widestScope) + 1);
+  return [
+    `it is made on ${SCOPE_WORDS[scope]}, wider than the catalogue's widestScope '${policy.widestScope}' allows: make it on ${allowed.map((s) => SCOPE_WORDS[s]).join(' or ')}`,
+  ];
+}
+
+const SCOPE_WORDS: Record<WaiverScope, string> = {
+  resource: 'a construct inside a stack',
+  stack: 'a stack',
+  stage: 'a Stage',
+  app: 'the App',
+};
 
 function reasonRefusals(reason: string, policy: WaiverPolicy): string[] {
   const length = [...reason].length;

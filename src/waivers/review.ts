@@ -1,8 +1,10 @@
 import type { AssemblyAcknowledgement, SourceLocation } from '../assembly';
-import { Catalogue, DEFAULT_WAIVER_POLICY } from '../catalogue/model';
+import { Catalogue, CentralWaiver, DEFAULT_WAIVER_POLICY, WaiverScope } from '../catalogue/model';
 import { targetedFindingId } from '../engine/acknowledgement-ids';
 import { isoDateValue, waiverRefusals } from './policy';
-import { parseWaiverText } from './text';
+import { formatWaiverText, parseWaiverText, WaiverText } from './text';
+import { compileConstructPathGlob } from './glob';
+import { centralWaiverId, isAimedAt, NAMES_NO_STACK, namedStackOf } from '../engine/central-waivers';
 
 /**
  * The review of every waiver in a cloud assembly, for `cdk-catalogue suppressions`: each one judged
@@ -21,6 +23,8 @@ export interface ReviewedWaiver {
   readonly control: string;
   readonly stackId: string;
   readonly constructPath: string;
+  /** What it is made on: a construct in a stack (`resource`), a stack, a Stage, the App, or `central` (the catalogue's file). */
+  readonly scope: WaiverScope | 'central';
   /** The id as acknowledged (`Enterprise::Enterprise-S3.1`, `Annotation::Enterprise-S3.1`). */
   readonly id: string;
   /** The acknowledgement's whole text, as written. */
@@ -45,6 +49,8 @@ export interface CoveringWaiver {
 
 export interface ReviewInput {
   readonly catalogue: Catalogue;
+  /** The stacks of the assembly, by construct path: which central waivers aim at it, and whether each names a stack. */
+  readonly stackIds: readonly string[];
   /** Every acknowledgement of the assembly; those aimed at other plugins are left out of the review. */
   readonly acknowledgements: readonly AssemblyAcknowledgement[];
   /** For each evaluation a waiver covered (waived, or acknowledged and refused), that waiver. */
@@ -63,15 +69,40 @@ export function reviewWaivers(input: ReviewInput): ReviewedWaiver[] {
     const key = keyOf(acknowledgedAt, id);
     coverage.set(key, (coverage.get(key) ?? 0) + 1);
   }
-  return input.acknowledgements
-    .flatMap((acknowledgement) => {
-      const findingId = targetedFindingId(acknowledgement.id, packName);
-      if (findingId === undefined) return [];
-      const control = findingId.startsWith(`${packName}-`) ? findingId.slice(packName.length + 1) : findingId;
-      const covered = coverage.get(keyOf(acknowledgement.constructPath, acknowledgement.id)) ?? 0;
-      return [judge(acknowledgement, control, covered, input)];
-    })
-    .sort(compareWaivers);
+  const acknowledged = input.acknowledgements.flatMap((acknowledgement) => {
+    const findingId = targetedFindingId(acknowledgement.id, packName);
+    if (findingId === undefined) return [];
+    const control = findingId.startsWith(`${packName}-`) ? findingId.slice(packName.length + 1) : findingId;
+    const covered = coverage.get(keyOf(acknowledgement.constructPath, acknowledgement.id)) ?? 0;
+    return [judge(acknowledgement, control, covered, input)];
+  });
+  const central = (input.catalogue.centralWaivers ?? [])
+    .filter((entry) => isAimedAt(entry, input.stackIds))
+    .map((entry) => judgeCentral(entry, coverage.get(keyOf(entry.path, centralWaiverId(entry))) ?? 0, input));
+  return [...acknowledged.sort(compareWaivers), ...central];
+}
+
+/** A central waiver as the review lists it: its glob as the construct path, its file and line as the source. */
+function judgeCentral(entry: CentralWaiver, resourcesCovered: number, input: ReviewInput): ReviewedWaiver {
+  const named = namedStackOf(compileConstructPathGlob(entry.path).literalSegments, (path) =>
+    input.stackIds.includes(path),
+  );
+  const fields = {
+    reason: entry.reason,
+    ticket: entry.ticket,
+    expires: entry.expires,
+    ...(entry.approvedBy !== undefined && { approvedBy: entry.approvedBy }),
+    ...(named === undefined && { problems: [NAMES_NO_STACK] }),
+  };
+  return {
+    ...verdictOf(fields, entry.control, resourcesCovered, input),
+    stackId: named ?? '(names no stack)',
+    constructPath: entry.path,
+    scope: 'central',
+    id: centralWaiverId(entry),
+    text: formatWaiverText(fields),
+    source: { file: entry.source.file, line: entry.source.line },
+  };
 }
 
 function judge(
@@ -80,7 +111,25 @@ function judge(
   resourcesCovered: number,
   input: ReviewInput,
 ): ReviewedWaiver {
-  const fields = parseWaiverText(acknowledgement.text);
+  const fields = { ...parseWaiverText(acknowledgement.text), scope: acknowledgement.scope };
+  return {
+    ...verdictOf(fields, control, resourcesCovered, input),
+    stackId: acknowledgement.stackId,
+    constructPath: acknowledgement.constructPath,
+    scope: acknowledgement.scope,
+    id: acknowledgement.id,
+    text: textOf(acknowledgement.text),
+    ...(acknowledgement.source && { source: acknowledgement.source }),
+  };
+}
+
+/** The fields, status and refusals of a waiver of `control`, whatever form it was written in. */
+function verdictOf(
+  fields: WaiverText & { readonly scope?: WaiverScope },
+  control: string,
+  resourcesCovered: number,
+  input: ReviewInput,
+) {
   const found = input.catalogue.controls.find((c) => c.id === control);
   const policy = input.catalogue.waivers ?? DEFAULT_WAIVER_POLICY;
   const refusedBecause = found
@@ -98,15 +147,10 @@ function judge(
         : 'active';
   return {
     control,
-    stackId: acknowledgement.stackId,
-    constructPath: acknowledgement.constructPath,
-    id: acknowledgement.id,
-    text: textOf(acknowledgement.text),
     reason: fields.reason,
     ...defined({ ticket: fields.ticket, expires: fields.expires, approvedBy: fields.approvedBy }),
     status,
     refusedBecause,
-    ...(acknowledgement.source && { source: acknowledgement.source }),
     resourcesCovered,
   };
 }

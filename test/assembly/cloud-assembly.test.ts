@@ -19,7 +19,7 @@ import { loadCatalogue } from '../../src/catalogue/load';
 import { STRICTEST_RATING } from '../../src/catalogue/rating';
 import { evaluate, Evaluation } from '../../src/engine/evaluate';
 import { EnterpriseCatalogueChecks } from '../../src';
-import { governed, silenceCdkReports } from '../helpers';
+import { governed, silenceCdkReports, synthError } from '../helpers';
 
 silenceCdkReports();
 
@@ -43,18 +43,24 @@ function newApp(context: Record<string, unknown> = {}): App {
   });
 }
 
-/** Synthesizes with the pack registered (explicit rating) and returns its evaluations. */
+/**
+ * Synthesizes with the pack registered (explicit rating) and returns its evaluations, also when a
+ * refused waiver fails the synth.
+ */
 function synthWithPack(app: App): readonly Evaluation[] {
   const pack = new EnterpriseCatalogueChecks({ rating: 'C3I3A3', reportOnly: true });
   Aspects.of(app).add(pack);
-  app.synth();
+  synthError(app);
   return pack.evaluations;
 }
 
 /** What the comparison is about: which control, on which resource of which stack, says what (and who waived it). */
 function verdicts(evaluations: readonly Evaluation[]): string[] {
   return evaluations
-    .map((e) => `${e.stackId} ${e.logicalId} ${e.controlId} ${e.status} ${e.waiver?.acknowledgedAt ?? ''}`)
+    .map(
+      (e) =>
+        `${e.stackId} ${e.logicalId} ${e.controlId} ${e.status} ${e.waiver?.acknowledgedAt ?? ''} ${e.refusedWaiver?.refusedBecause ?? ''}`,
+    )
     .sort();
 }
 
@@ -153,11 +159,19 @@ describe('readCloudAssembly on real synthesized apps', () => {
       fromCheck.filter((e) => e.status === 'waived').map((e) => e.waiver!.acknowledgedAt),
     );
     expect([...waivedAt].sort()).toEqual([
-      'Host/Inner',
       'Plain',
       'Plain/Bucket',
       'Plain/Outer/Inner',
       'Plain/Outer/Inner/Deep',
+    ]);
+    // A Stage inside a stack is a Stage to both: wider than the default widestScope, so refused.
+    const refused = fromCheck.filter((e) => e.refusedWaiver).map((e) => e.refusedWaiver!);
+    expect(refused).toEqual([
+      expect.objectContaining({
+        acknowledgedAt: 'Host/Inner',
+        scope: 'stage',
+        refusedBecause: expect.stringMatching(/it is made on a Stage/),
+      }),
     ]);
   });
 
@@ -319,6 +333,7 @@ describe('source locations', () => {
     expect(waiver).toEqual({
       id: 'Annotation::Enterprise-KMS.1',
       form: 'bare',
+      scope: 'resource',
       reason: 'legacy, accepted by the security team',
       ticket: 'SEC-1',
       expires: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),

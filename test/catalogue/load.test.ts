@@ -397,33 +397,78 @@ describe('loadCatalogue', () => {
   });
 
   describe('the waiver policy', () => {
+    const DEFAULTS = {
+      minimumReasonLength: 20,
+      ticketPattern: '^[A-Z][A-Z0-9]+-[0-9]+$',
+      maximumValidityDays: 365,
+      widestScope: 'stack',
+      reportOnlyAppliesToUnsuppressible: false,
+    };
     it('is stated in the shipped catalogue with the defaults', () => {
-      expect(loadCatalogue().waivers).toEqual({
-        minimumReasonLength: 20,
-        ticketPattern: '^[A-Z][A-Z0-9]+-[0-9]+$',
-        maximumValidityDays: 365,
+      expect(loadCatalogue().waivers).toEqual(DEFAULTS);
+    });
+
+    it.each([
+      ['absent', '', DEFAULTS],
+      [
+        'partly given',
+        'waivers:\n  ticketPattern: ^SEC-\\d+$\n',
+        { ...DEFAULTS, ticketPattern: '^SEC-\\d+$' },
+      ],
+      [
+        'fully given',
+        'waivers: { minimumReasonLength: 40, ticketPattern: "^JIRA-[0-9]+$", maximumValidityDays: 90, widestScope: app, reportOnlyAppliesToUnsuppressible: true }\n',
+        {
+          minimumReasonLength: 40,
+          ticketPattern: '^JIRA-[0-9]+$',
+          maximumValidityDays: 90,
+          widestScope: 'app',
+          reportOnlyAppliesToUnsuppressible: true,
+        },
+      ],
+    ])('is filled with the defaults where %s', (_name, section, expected) => {
+      write({ 'c.yaml': `${HEADER}${section}controls:\n${KEY_ROTATION}` });
+      expect(loadCatalogue(dir).waivers).toEqual(expected);
+    });
+  });
+
+  describe('the rating policy', () => {
+    it('is the default where absent: no minimum, no pinned account, no rating below the App', () => {
+      write({ 'c.yaml': `${HEADER}controls:\n${KEY_ROTATION}` });
+      expect(loadCatalogue(dir).rating).toEqual({ accounts: {}, perStackRatings: false });
+    });
+
+    it('reads ratings in either form', () => {
+      write({
+        'c.yaml': `${HEADER}rating:\n  minimum: c1i2a1\n  accounts:\n    '111111111111': { confidentiality: 3, integrity: 3, availability: 2 }\n  perStackRatings: true\ncontrols:\n${KEY_ROTATION}`,
+      });
+      expect(loadCatalogue(dir).rating).toEqual({
+        minimum: { confidentiality: 1, integrity: 2, availability: 1 },
+        accounts: { '111111111111': { confidentiality: 3, integrity: 3, availability: 2 } },
+        perStackRatings: true,
       });
     });
 
     it.each([
       [
-        'absent',
-        '',
-        { minimumReasonLength: 20, ticketPattern: '^[A-Z][A-Z0-9]+-[0-9]+$', maximumValidityDays: 365 },
+        'minimum: C4I1A1',
+        "c.yaml:9:20: rating.minimum 'C4I1A1' is not a CIA rating: write it as 'C<1-3>I<1-3>A<1-3>'",
       ],
       [
-        'partly given',
-        'waivers:\n  ticketPattern: ^SEC-\\d+$\n',
-        { minimumReasonLength: 20, ticketPattern: '^SEC-\\d+$', maximumValidityDays: 365 },
+        'minimum: { confidentiality: 3, integrity: 3 }',
+        "c.yaml:9:20: rating.minimum is missing the required key 'availability'",
       ],
       [
-        'fully given',
-        'waivers: { minimumReasonLength: 40, ticketPattern: "^JIRA-[0-9]+$", maximumValidityDays: 90 }\n',
-        { minimumReasonLength: 40, ticketPattern: '^JIRA-[0-9]+$', maximumValidityDays: 90 },
+        "accounts: { '12345': C1I1A1 }",
+        "c.yaml:9:21: rating.accounts '12345' does not match the pattern ^[0-9]{12}$",
       ],
-    ])('is filled with the defaults where %s', (_name, section, expected) => {
-      write({ 'c.yaml': `${HEADER}${section}controls:\n${KEY_ROTATION}` });
-      expect(loadCatalogue(dir).waivers).toEqual(expected);
+      [
+        'perStack: true',
+        "c.yaml:9:11: unknown key 'perStack' in rating; allowed keys: minimum, accounts, perStackRatings",
+      ],
+    ])('refuses %s with its position', (section, message) => {
+      write({ 'c.yaml': `${HEADER}rating: { ${section} }\ncontrols:\n${KEY_ROTATION}` });
+      expect(() => loadCatalogue(dir)).toThrow(message);
     });
   });
 

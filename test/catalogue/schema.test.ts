@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { buildCatalogueSchema } from '../../src/catalogue/schema';
 import { RULES } from '../../src/rules';
+import { buildCentralWaiversSchema } from '../../src/waivers/central';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -26,4 +27,13 @@ describe('catalogue.schema.json', () => {
       expect(firstLine).toBe('# yaml-language-server: $schema=../schema/catalogue.schema.json');
     },
   );
+});
+
+describe('central-waivers.schema.json', () => {
+  it('is the schema the loader validates with (run `npm run schema` after changing it)', () => {
+    const committed = JSON.parse(
+      fs.readFileSync(path.join(ROOT, 'schema', 'central-waivers.schema.json'), 'utf8'),
+    );
+    expect(committed).toEqual(buildCentralWaiversSchema());
+  });
 });

@@ -14,8 +14,8 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 silenceCdkReports();
 
 /** A catalogue of key-rotation controls, one per entry, written as the CISO office would. */
-function catalogueFile(controls: KeyRotationControl[]): string {
-  return writeKeyRotationCatalogue(dir, controls);
+function catalogueFile(controls: KeyRotationControl[], sections = ''): string {
+  return writeKeyRotationCatalogue(dir, controls, sections);
 }
 
 interface Built {
@@ -182,12 +182,15 @@ describe('EnterpriseCatalogueChecks', () => {
   });
 
   describe('CIA applicability', () => {
-    const catalogue = () =>
-      catalogueFile([
-        { id: 'Always.1' },
-        { id: 'Conf.2', extra: 'appliesFrom: { confidentiality: 2 }' },
-        { id: 'IntOrAvail.3', extra: 'appliesFrom: { integrity: 3, availability: 3 }' },
-      ]);
+    const catalogue = (sections = '') =>
+      catalogueFile(
+        [
+          { id: 'Always.1' },
+          { id: 'Conf.2', extra: 'appliesFrom: { confidentiality: 2 }' },
+          { id: 'IntOrAvail.3', extra: 'appliesFrom: { integrity: 3, availability: 3 }' },
+        ],
+        sections,
+      );
     it.each([
       ['C1I1A1', ['Always.1']],
       ['C2I1A1', ['Always.1', 'Conf.2']],
@@ -198,7 +201,7 @@ describe('EnterpriseCatalogueChecks', () => {
       expect(pack.evaluations.map((e) => e.controlId)).toEqual(expected);
     });
 
-    it('takes the rating from context per Stage, so stages can differ', () => {
+    it('takes the rating from context per Stage, so stages can differ where the catalogue allows it', () => {
       const app = new App({
         builtinCloudFormationValidation: false,
         outdir: fs.mkdtempSync(path.join(dir, 'out-')),
@@ -211,7 +214,10 @@ describe('EnterpriseCatalogueChecks', () => {
         stage.node.setContext('cdk-catalogue:rating', rating);
         new kms.Key(new Stack(stage, 'Workload'), 'Key');
       }
-      const { pack } = synthWith({ app } as Built, { catalogue: catalogue(), reportOnly: true });
+      const { pack } = synthWith({ app } as Built, {
+        catalogue: catalogue('rating: { perStackRatings: true }'),
+        reportOnly: true,
+      });
       expect(pack.evaluations.map((e) => [e.stackId, e.controlId, e.ratingSource])).toEqual([
         ['Dev/Workload', 'Always.1', 'context'],
         ['Prod/Workload', 'Always.1', 'context'],

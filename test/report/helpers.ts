@@ -60,7 +60,7 @@ export function handReport(evaluations: EvaluationRecord[], minimumScore = 95): 
   const ids = [...new Set(evaluations.map((e) => e.controlId))];
   const stackIds = [...new Set(evaluations.map((e) => e.stackId))];
   return {
-    formatVersion: '1.0',
+    formatVersion: '1.1',
     tool: { name: 'cdk-catalogue-checks', version: '0.1.0' },
     catalogue: { name: 'Test', owner: 'CISO', version: '1', packName: 'Test', minimumScore },
     controls: ids.map((id) => reportControl(id)),
