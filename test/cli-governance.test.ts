@@ -237,6 +237,56 @@ describe('a waiver on the App', () => {
   });
 });
 
+describe('acknowledgements written as raw metadata', () => {
+  it("waive like CDK's own, appear in CDK's report (listed by CDK or by the pack) and in the review", () => {
+    const catalogue = writeKeyRotationCatalogue(tmp, [{ id: 'KMS.1' }]);
+    const app = newApp();
+    const stack = new Stack(app, 'Workload');
+    // What a cdk-nag v2 habit or another language's helper might write, without Validations.acknowledge.
+    new kms.Key(stack, 'Bare').node.addMetadata('aws:cdk:acknowledged-rules', { 'Corp-KMS.1': VALID });
+    new kms.Key(stack, 'Qualified').node.addMetadata('aws:cdk:acknowledged-rules', {
+      'Corp::Corp-KMS.1': VALID,
+    });
+    const { pack, error, violations } = synthWithPack(app, catalogue);
+    expect(error).toBeUndefined();
+    expect(pack.evaluations.map((e) => [e.status, e.waiver?.form])).toEqual([
+      ['waived', 'bare'],
+      ['waived', 'qualified'],
+    ]);
+    const report = JSON.parse(fs.readFileSync(path.join(app.outdir, 'validation-report.json'), 'utf8'));
+    const corp = report.pluginReports.find((r: { pluginName: string }) => r.pluginName === 'Corp');
+    expect(
+      corp.suppressedViolations.map((v: { acknowledgedId: string }) => v.acknowledgedId ?? v),
+    ).toHaveLength(1);
+    expect(violations.filter((v) => v.ruleName === 'Corp-Waived').map((v) => v.description)).toEqual([
+      expect.stringMatching(/'Corp-KMS.1' at Workload\/Bare.*write 'Corp::Corp-KMS.1'/),
+    ]);
+
+    const { code, stdout } = cli([
+      'suppressions',
+      app.outdir,
+      '-c',
+      catalogue,
+      '--now',
+      TODAY,
+      '--format',
+      'json',
+    ]);
+    expect(code).toBe(0);
+    expect(
+      JSON.parse(stdout).waivers.map((w: Record<string, unknown>) => [
+        w.constructPath,
+        w.id,
+        w.status,
+        w.resourcesCovered,
+      ]),
+    ).toEqual([
+      ['Workload/Bare', 'Corp-KMS.1', 'active', 1],
+      ['Workload/Qualified', 'Corp::Corp-KMS.1', 'active', 1],
+    ]);
+  });
+});
+
 describe('a lowered rating', () => {
   let catalogue: string;
   beforeAll(() => {
