@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Aspects, aws_kms as kms, Stack, Stage, Validations } from 'aws-cdk-lib';
+import { App, Aspects, aws_kms as kms, CfnResource, Stack, Stage, Validations } from 'aws-cdk-lib';
 import { EnterpriseCatalogueChecks } from '../src';
 import { Evaluation } from '../src/engine/evaluate';
 import { silenceCdkReports, synthError, writeKeyRotationCatalogue } from './helpers';
@@ -38,8 +38,12 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function newApp(): App {
-  return new App({ builtinCloudFormationValidation: false, outdir: fs.mkdtempSync(path.join(tmp, 'out-')) });
+function newApp(context: Record<string, unknown> = {}): App {
+  return new App({
+    builtinCloudFormationValidation: false,
+    outdir: fs.mkdtempSync(path.join(tmp, 'out-')),
+    context,
+  });
 }
 
 /** Synthesizes with the pack (report-only, so every finding is listed) and returns its evaluations and CDK's report. */
@@ -169,6 +173,21 @@ waivers:
     expect(markdown).toContain(
       '| active | KMS.1 | Workload | Workload/Legacy | central | Imported key material',
     );
+  });
+
+  it("a resource cannot claim a waived construct's path through its own template metadata", () => {
+    const app = newApp({ 'aws:cdk:enable-path-metadata': true });
+    const stack = new Stack(app, 'Workload');
+    const impostor = new kms.Key(stack, 'Impostor');
+    (impostor.node.defaultChild as CfnResource).addMetadata('aws:cdk:path', 'Workload/Legacy/Resource');
+    const { pack } = synthWithPack(app, catalogue);
+    expect(pack.evaluations.map((e) => [e.constructPath, e.status])).toEqual([
+      ['Workload/Impostor/Resource', 'non-compliant'],
+    ]);
+    const { stdout } = cli(['check', app.outdir, '-c', catalogue, '--now', TODAY, '--format', 'json']);
+    expect(JSON.parse(stdout).evaluations.map((e: { status: string }) => e.status)).toEqual([
+      'non-compliant',
+    ]);
   });
 
   it('a glob that names no stack waives nothing: it is refused where it matches', () => {

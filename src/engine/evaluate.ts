@@ -98,8 +98,9 @@ export interface EvaluateOptions {
   /** The day waivers are judged on, `YYYY-MM-DD` in UTC. @default today, by the system clock */
   readonly today?: string;
   /**
-   * A resource's construct path where its template does not say (`aws:cdk:path` is written only when
-   * the CDK CLI asks): the construct tree's, or the assembly metadata's. Central waivers match on it.
+   * A resource's construct path as the construct tree (or the assembly's metadata) knows it, which
+   * outranks the template's `aws:cdk:path` (written only when the CDK CLI asks, and by the app if it
+   * likes). Central waivers match on it.
    */
   readonly constructPathOf?: (stackId: string, logicalId: string) => string | undefined;
 }
@@ -219,8 +220,10 @@ function record(
   options: Run,
 ): Evaluation {
   const { control, rule, findingId } = compiledControl;
+  // The caller's path first: the tree's (or the assembly metadata's) cannot be claimed by a resource's
+  // own template metadata, which the app writes, and central waivers match on it.
   const constructPath =
-    resource.constructPath ?? options.constructPathOf?.(stack.stackId, resource.logicalId);
+    options.constructPathOf?.(stack.stackId, resource.logicalId) ?? resource.constructPath;
   const evaluation: Evaluation = {
     findingId,
     controlId: control.id,
