@@ -220,6 +220,73 @@ waivers:
   });
 });
 
+describe('each breach of the waiver policy', () => {
+  const REASON = 'Imported key material, rotated by the HSM team';
+  it.each([
+    [
+      'a reason too short',
+      `Legacy [ticket: SEC-1] [expires: 2026-12-31]`,
+      'resource',
+      /the reason is shorter than 20 characters/,
+    ],
+    ['no ticket', `${REASON} [expires: 2026-12-31]`, 'resource', /it has no ticket/],
+    [
+      'a malformed ticket',
+      `${REASON} [ticket: sec1] [expires: 2026-12-31]`,
+      'resource',
+      /the ticket 'sec1' does not match/,
+    ],
+    ['no expiry', `${REASON} [ticket: SEC-1]`, 'resource', /it has no expiry date/],
+    [
+      'validity over the maximum',
+      `${REASON} [ticket: SEC-1] [expires: 2028-01-01]`,
+      'resource',
+      /more than the maximum of 365/,
+    ],
+    [
+      'an expired waiver',
+      `${REASON} [ticket: SEC-1] [expires: 2026-05-01]`,
+      'resource',
+      /it expired on 2026-05-01/,
+    ],
+    [
+      'a tag given twice',
+      `${REASON} [ticket: SEC-1] [ticket: SEC-2] [expires: 2026-12-31]`,
+      'resource',
+      /given more than once/,
+    ],
+    ['a scope wider than allowed', VALID, 'stage', /it is made on a Stage/],
+    ['a control that cannot be waived', VALID, 'unsuppressible', /the control cannot be waived/],
+  ])('%s: a fatal finding at synth, and `suppressions` exits 1', (_breach, text, where, why) => {
+    const catalogue = writeKeyRotationCatalogue(tmp, [
+      { id: 'KMS.1', ...(where === 'unsuppressible' && { extra: 'suppressible: false' }) },
+    ]);
+    const app = newApp();
+    const stage = new Stage(app, 'Prod');
+    const key = new kms.Key(new Stack(stage, 'Svc'), 'Key');
+    Validations.of(where === 'stage' ? stage : key).acknowledge({ id: 'Corp::Corp-KMS.1', reason: text });
+    const { pack, error } = synthWithPack(app, catalogue);
+    expect(pack.evaluations[0].status).toBe('non-compliant');
+    expect(pack.evaluations[0].refusedWaiver?.refusedBecause).toMatch(why);
+    expect(error?.message).toMatch(/FATAL \[Corp-KMS.1\]/);
+
+    const { code, stdout } = cli([
+      'suppressions',
+      app.outdir,
+      '-c',
+      catalogue,
+      '--now',
+      TODAY,
+      '--format',
+      'json',
+    ]);
+    expect(code).toBe(1);
+    const [waiver] = JSON.parse(stdout).waivers;
+    expect(waiver.status).toBe(/expired/.test(String(why)) ? 'expired' : 'refused');
+    expect(waiver.refusedBecause.join('; ')).toMatch(why);
+  });
+});
+
 describe('a waiver on the App', () => {
   it('is refused by the default widestScope, and the review lists it from the pack record', () => {
     const catalogue = writeKeyRotationCatalogue(tmp, [{ id: 'KMS.1' }]);
