@@ -32,6 +32,11 @@ function cli(args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** `cdk-catalogue suppressions <outdir> --format json` on the test's day. */
+function reviewJson(outdir: string, catalogue: string) {
+  return cli(['suppressions', outdir, '-c', catalogue, '--now', TODAY, '--format', 'json']);
+}
+
 let tmp: string;
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-governance-'));
@@ -143,16 +148,7 @@ waivers:
   });
 
   it('`suppressions` lists each central waiver aimed at the app with its status, coverage and line', () => {
-    const { code, stdout } = cli([
-      'suppressions',
-      outdir,
-      '-c',
-      catalogue,
-      '--now',
-      TODAY,
-      '--format',
-      'json',
-    ]);
+    const { code, stdout } = reviewJson(outdir, catalogue);
     expect(code).toBe(1);
     const central = JSON.parse(stdout).waivers.filter((w: { scope: string }) => w.scope === 'central');
     expect(
@@ -211,9 +207,7 @@ waivers:
     expect(pack.evaluations[0].status).toBe('non-compliant');
     expect(pack.evaluations[0].refusedWaiver?.refusedBecause).toMatch(/does not begin with a stack's path/);
     expect(error?.message).toMatch(/FATAL/);
-    const review = JSON.parse(
-      cli(['suppressions', app.outdir, '-c', stageCatalogue, '--now', TODAY, '--format', 'json']).stdout,
-    );
+    const review = JSON.parse(reviewJson(app.outdir, stageCatalogue).stdout);
     expect(review.waivers).toEqual([
       expect.objectContaining({ constructPath: 'Prod/**', status: 'refused', resourcesCovered: 1 }),
     ]);
@@ -270,16 +264,7 @@ describe('each breach of the waiver policy', () => {
     expect(pack.evaluations[0].refusedWaiver?.refusedBecause).toMatch(why);
     expect(error?.message).toMatch(/FATAL \[Corp-KMS.1\]/);
 
-    const { code, stdout } = cli([
-      'suppressions',
-      app.outdir,
-      '-c',
-      catalogue,
-      '--now',
-      TODAY,
-      '--format',
-      'json',
-    ]);
+    const { code, stdout } = reviewJson(app.outdir, catalogue);
     expect(code).toBe(1);
     const [waiver] = JSON.parse(stdout).waivers;
     expect(waiver.status).toBe(/expired/.test(String(why)) ? 'expired' : 'refused');
@@ -299,16 +284,7 @@ describe('a waiver on the App', () => {
       /it is made on the App, wider than the catalogue's widestScope 'stack' allows/,
     );
 
-    const { code, stdout } = cli([
-      'suppressions',
-      app.outdir,
-      '-c',
-      catalogue,
-      '--now',
-      TODAY,
-      '--format',
-      'json',
-    ]);
+    const { code, stdout } = reviewJson(app.outdir, catalogue);
     expect(code).toBe(1);
     expect(JSON.parse(stdout).waivers).toEqual([
       expect.objectContaining({
@@ -348,16 +324,7 @@ describe('acknowledgements written as raw metadata', () => {
       expect.stringMatching(/'Corp-KMS.1' at Workload\/Bare.*write 'Corp::Corp-KMS.1'/),
     ]);
 
-    const { code, stdout } = cli([
-      'suppressions',
-      app.outdir,
-      '-c',
-      catalogue,
-      '--now',
-      TODAY,
-      '--format',
-      'json',
-    ]);
+    const { code, stdout } = reviewJson(app.outdir, catalogue);
     expect(code).toBe(0);
     expect(
       JSON.parse(stdout).waivers.map((w: Record<string, unknown>) => [

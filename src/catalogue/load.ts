@@ -19,8 +19,7 @@ import {
 } from './model';
 import { Applicability, parseRating, RatingInput } from './rating';
 import { buildCatalogueSchema } from './schema';
-import { keyNodeOf, locate, locateValue, ParsedFile, schemaProblem } from './yaml-positions';
-import { readYamlFile } from './yaml-file';
+import { keyNodeOf, locate, locateValue, ParsedFile, readYamlMapping, schemaProblem } from './yaml-positions';
 
 /** The catalogue shipped in the package (`catalogue/` at the package root). */
 export const DEFAULT_CATALOGUE_PATH = path.join(__dirname, '..', '..', 'catalogue');
@@ -53,19 +52,12 @@ function giveEveryControlParams(data: Record<string, unknown>): void {
 }
 
 function parseFile(file: string, problems: CatalogueProblem[]): ParsedFile | undefined {
-  const yamlFile = readYamlFile(file, problems);
-  if (!yamlFile) return undefined;
-  const { doc, lines, data } = yamlFile;
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    problems.push({
-      file,
-      line: 1,
-      column: 1,
-      message: 'a catalogue file must be a mapping with apiVersion, metadata, baseline and controls',
-    });
-    return undefined;
-  }
-  const parsed: ParsedFile = { file, doc, lines, data: data as Record<string, unknown> };
+  const parsed = readYamlMapping(
+    file,
+    problems,
+    'a catalogue file must be a mapping with apiVersion, metadata, baseline and controls',
+  );
+  if (!parsed) return undefined;
   giveEveryControlParams(parsed.data);
   const validate = catalogueValidator();
   if (!validate(parsed.data)) {

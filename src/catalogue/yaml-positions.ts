@@ -3,6 +3,7 @@ import { Document, isMap, isScalar, LineCounter, Node } from 'yaml';
 import { CatalogueProblem } from './errors';
 import { SourceLocation } from './model';
 import { describeSchemaError } from './schema-messages';
+import { readYamlFile } from './yaml-file';
 
 /**
  * From data back to the YAML text: positions of values and keys, and schema errors as problems at
@@ -15,6 +16,25 @@ export interface ParsedFile {
   readonly doc: Document;
   readonly lines: LineCounter;
   readonly data: Record<string, unknown>;
+}
+
+/**
+ * Reads a YAML file that must hold a mapping (see `readYamlFile` for what it refuses); otherwise adds
+ * `notAMapping` as a problem at its start (`a catalogue file must be a mapping with ...`).
+ */
+export function readYamlMapping(
+  file: string,
+  problems: CatalogueProblem[],
+  notAMapping: string,
+): ParsedFile | undefined {
+  const yamlFile = readYamlFile(file, problems);
+  if (!yamlFile) return undefined;
+  const { doc, lines, data } = yamlFile;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    problems.push({ file, line: 1, column: 1, message: notAMapping });
+    return undefined;
+  }
+  return { file, doc, lines, data: data as Record<string, unknown> };
 }
 
 /** A data path, as ajv's instance path splits and the YAML document takes it. */

@@ -3,8 +3,13 @@ import { createAjv } from '../catalogue/ajv';
 import { CatalogueProblem } from '../catalogue/errors';
 import { CATALOGUE_API_VERSION, CentralWaiver } from '../catalogue/model';
 import { didYouMean } from '../catalogue/schema-messages';
-import { readYamlFile } from '../catalogue/yaml-file';
-import { labelFor, locateValue, ParsedFile, schemaProblem } from '../catalogue/yaml-positions';
+import {
+  labelFor,
+  locateValue,
+  ParsedFile,
+  readYamlMapping,
+  schemaProblem,
+} from '../catalogue/yaml-positions';
 import { globProblem } from './glob';
 import { isoDateValue } from './policy';
 
@@ -144,19 +149,12 @@ export function readCentralWaivers(
   controlIds: readonly string[],
   problems: CatalogueProblem[],
 ): CentralWaiver[] {
-  const yamlFile = readYamlFile(file, problems);
-  if (!yamlFile) return [];
-  const { doc, lines, data } = yamlFile;
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    problems.push({
-      file,
-      line: 1,
-      column: 1,
-      message: `a central waivers file must be a mapping with apiVersion, kind (${CENTRAL_WAIVERS_KIND}) and waivers`,
-    });
-    return [];
-  }
-  const parsed: ParsedFile = { file, doc, lines, data: data as Record<string, unknown> };
+  const parsed = readYamlMapping(
+    file,
+    problems,
+    `a central waivers file must be a mapping with apiVersion, kind (${CENTRAL_WAIVERS_KIND}) and waivers`,
+  );
+  if (!parsed) return [];
   const validate = centralWaiversValidator();
   const schemaErrors = validate(parsed.data) ? [] : (validate.errors ?? []);
   problems.push(...schemaErrors.map((e) => schemaProblem(parsed, e, ITEM_NAMES)));
