@@ -117,6 +117,7 @@ waivers:
       'Plain non-compliant',
     ]);
     const legacy = synth.pack.evaluations.find((e) => e.status === 'waived')!;
+    expect(legacy.waiver!.source).toEqual({ file: centralFile, line: 4 });
     expect(legacy.waiver).toMatchObject({
       form: 'central',
       acknowledgedAt: 'Workload/Legacy',

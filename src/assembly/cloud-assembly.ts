@@ -69,7 +69,6 @@ export function readCloudAssembly(dir: string, options: ReadOptions): JudgedInpu
       ),
     sourceOf: (constructPath) => metadata.sourceOf(constructPath),
     constructPathOf: pathOf,
-    acknowledgementSourceOf: (waiver) => metadata.acknowledgementSourceOf(waiver),
   };
 }
 

@@ -148,7 +148,10 @@ export class ConstructMetadata {
       path,
       entries: this.entriesOf(path)
         .filter((e) => e.type === ACKNOWLEDGED_RULES_METADATA_TYPE)
-        .map((e) => e.data),
+        .map((e) => {
+          const source = e.trace ? firstUserFrame(e.trace) : undefined;
+          return { data: e.data, ...(source && { source }) };
+        }),
       scope: this.scopeOf(path),
     }));
     return firstAcknowledgement(scopes, findingId, packNamespace);
@@ -160,18 +163,6 @@ export class ConstructMetadata {
       isStack: (candidate) => this.stacks.has(candidate),
       isStage: (candidate) => this.stages.has(candidate),
     });
-  }
-
-  /** Where the user's code made the acknowledgement a waiver names, when CDK recorded its stack trace. */
-  acknowledgementSourceOf(waiver: Waiver): SourceLocation | undefined {
-    const entry = this.entriesOf(waiver.acknowledgedAt).find(
-      (e) =>
-        e.type === ACKNOWLEDGED_RULES_METADATA_TYPE &&
-        typeof e.data === 'object' &&
-        e.data !== null &&
-        waiver.id in e.data,
-    );
-    return entry?.trace ? firstUserFrame(entry.trace) : undefined;
   }
 
   /**

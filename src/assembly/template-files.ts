@@ -37,7 +37,6 @@ export function readTemplateFiles(files: readonly string[], options: ReadOptions
       const constructPath = resource?.Metadata?.['aws:cdk:path'];
       return typeof constructPath === 'string' ? constructPath : undefined;
     },
-    acknowledgementSourceOf: () => undefined,
   };
 }
 

@@ -18,8 +18,6 @@ export interface JudgedInput {
   readonly sourceOf: (constructPath: string) => SourceLocation | undefined;
   /** A resource's construct path, when the template or the assembly metadata names it (as the pack's tree does). */
   readonly constructPathOf: (stackId: string, logicalId: string) => string | undefined;
-  /** Where the user's code made an acknowledgement, when CDK recorded its stack trace. */
-  readonly acknowledgementSourceOf: (waiver: Waiver) => SourceLocation | undefined;
 }
 
 export interface ReadOptions {

@@ -13,12 +13,19 @@ export const ACKNOWLEDGED_RULES_METADATA_TYPE = 'aws:cdk:acknowledged-rules';
 /** CDK writes `annotation::` (before 2.262.1) or `Annotation::` for ids acknowledged without a namespace. */
 const ANNOTATION_NAMESPACE = /^annotation$/i;
 
-/** The acknowledgements made on one construct: the data of its acknowledged-rules metadata entries. */
+/** One acknowledged-rules metadata entry: its data, and the user's line that wrote it. */
+export interface AcknowledgementEntry {
+  /** Maps acknowledged ids to reasons, as CDK writes it; other shapes are ignored. */
+  readonly data: unknown;
+  /** From the entry's creation trace, when CDK recorded one. */
+  readonly source?: { readonly file: string; readonly line: number };
+}
+
+/** The acknowledgements made on one construct: its acknowledged-rules metadata entries. */
 export interface AcknowledgingScope {
   /** The construct path (`Pipeline/UAT/AppStack/Bucket`). */
   readonly path: string;
-  /** Each entry maps acknowledged ids to reasons, as CDK writes them; other shapes are ignored. */
-  readonly entries: readonly unknown[];
+  readonly entries: readonly AcknowledgementEntry[];
   /** What the construct is (a resource in a stack, a stack, a Stage, the App), for the policy's widestScope. */
   readonly scope: WaiverScope;
 }
@@ -35,9 +42,10 @@ export function firstAcknowledgement(
 ): Waiver | undefined {
   for (const scope of scopes) {
     for (const entry of scope.entries) {
-      if (typeof entry !== 'object' || !entry) continue;
-      for (const [id, reason] of Object.entries(entry as Record<string, unknown>)) {
-        if (acknowledges(id, findingId, packNamespace)) return waiverOf(id, reason, scope, packNamespace);
+      if (typeof entry.data !== 'object' || !entry.data) continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, unknown>)) {
+        if (acknowledges(id, findingId, packNamespace))
+          return waiverOf(id, reason, scope, entry.source, packNamespace);
       }
     }
   }
@@ -45,13 +53,20 @@ export function firstAcknowledgement(
 }
 
 /** The waiver an acknowledgement makes, its text read for the governed fields. */
-function waiverOf(id: string, text: unknown, at: AcknowledgingScope, packNamespace: string): Waiver {
+function waiverOf(
+  id: string,
+  text: unknown,
+  at: AcknowledgingScope,
+  source: AcknowledgementEntry['source'],
+  packNamespace: string,
+): Waiver {
   return {
     id,
     form: id.startsWith(`${packNamespace}::`) ? 'qualified' : 'bare',
     ...parseWaiverText(text),
     acknowledgedAt: at.path,
     scope: at.scope,
+    ...(source && { source }),
   };
 }
 

@@ -83,5 +83,6 @@ function waiverOf(entry: CentralWaiver, namesStack: boolean): Waiver {
     ...(entry.approvedBy !== undefined && { approvedBy: entry.approvedBy }),
     ...(!namesStack && { problems: [NAMES_NO_STACK] }),
     acknowledgedAt: entry.path,
+    source: { file: entry.source.file, line: entry.source.line },
   };
 }

@@ -51,6 +51,8 @@ export interface Waiver {
   readonly scope?: WaiverScope;
   /** On a refused waiver: every way it breaks the catalogue's waiver policy, in words. */
   readonly refusedBecause?: string;
+  /** Where it is written: the user's line that acknowledged (CDK's trace), or the central file's entry. */
+  readonly source?: { readonly file: string; readonly line: number };
 }
 
 /** The verdict of one applicable control on one resource. */

@@ -23,7 +23,10 @@ function acknowledgingScope(scope: IConstruct): AcknowledgingScope {
     path: scope.node.path,
     entries: scope.node.metadata
       .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .map((entry) => entry.data as unknown),
+      .map((entry) => {
+        const source = entry.trace ? firstUserFrame(entry.trace) : undefined;
+        return { data: entry.data as unknown, ...(source && { source }) };
+      }),
     scope: waiverScopeOf(scope),
   };
 }

@@ -54,8 +54,20 @@ function isLine(line: unknown): line is number {
 
 function reportWaiver(waiver: Waiver | undefined): ReportWaiver | undefined {
   if (!waiver) return undefined;
-  const { id, reason, acknowledgedAt, form, scope, ticket, expires, approvedBy, refusedBecause } = waiver;
-  return defined({ id, reason, acknowledgedAt, form, scope, ticket, expires, approvedBy, refusedBecause });
+  const { id, reason, acknowledgedAt, form, scope, ticket, expires, approvedBy, refusedBecause, source } =
+    waiver;
+  return defined({
+    id,
+    reason,
+    acknowledgedAt,
+    form,
+    scope,
+    ticket,
+    expires,
+    approvedBy,
+    refusedBecause,
+    source: source && { file: source.file, line: source.line },
+  });
 }
 
 function reportControl(control: Control, packName: string, rule: RuleHelp | undefined): ReportControl {

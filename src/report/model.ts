@@ -47,6 +47,8 @@ export interface ReportWaiver {
   readonly approvedBy?: string;
   /** On a refused waiver: every way it breaks the catalogue's waiver policy. */
   readonly refusedBecause?: string;
+  /** Where it is written: the user's line (from CDK's trace), or the central waivers file's entry. */
+  readonly source?: FileLine;
 }
 
 /**

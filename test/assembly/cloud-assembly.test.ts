@@ -338,8 +338,8 @@ describe('source locations', () => {
       ticket: 'SEC-1',
       expires: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
       acknowledgedAt: 'Workload/Key',
+      source: { file: here, line: keyLine + 1 },
     });
-    expect(input.acknowledgementSourceOf(waiver!)).toEqual({ file: here, line: keyLine + 1 });
   });
 });
 

@@ -218,6 +218,8 @@ describe('the widest scope a waiver may be made on', () => {
     if (outcome === 'waived') {
       expect(error).toBeUndefined();
       expect(evaluation).toMatchObject({ status: 'waived', waiver: { scope: where } });
+      // Where the user's code wrote it, from CDK's creation trace.
+      expect(evaluation.waiver!.source?.file).toMatch(/governance\.test\.ts$/);
     } else {
       expect(evaluation.status).toBe('non-compliant');
       expect(evaluation.refusedWaiver?.refusedBecause).toMatch(
