@@ -14,7 +14,7 @@ export default tseslint.config(
   },
   {
     // The CLI, the catalogue, the engine, the checks and the report run where aws-cdk-lib is not installed.
-    files: ['src/{assembly,catalogue,cli,engine,io,remediations,report,rules}/**/*.ts'],
+    files: ['src/{assembly,catalogue,cli,declarative,engine,io,remediations,report,rules}/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',

@@ -50,10 +50,15 @@ function where(evaluation: Evaluation): string {
 function printFindings(pack: EnterpriseCatalogueChecks): void {
   const findings = groupBy(pack.evaluations.filter(isFinding));
   const checked = groupBy(pack.evaluations);
+  const unused: string[] = [];
   for (const control of pack.catalogue.controls) {
     const findingId = `${pack.catalogue.metadata.packName}-${control.id}`;
     const own = findings.get(findingId) ?? [];
     const total = checked.get(findingId)?.length ?? 0;
+    if (total === 0) {
+      unused.push(control.id);
+      continue;
+    }
     console.log(
       `\n${bold(findingId)}  ${control.title}  (${control.severity}; ${own.length} of ${total} resources fail)`,
     );
@@ -62,6 +67,8 @@ function printFindings(pack: EnterpriseCatalogueChecks): void {
       console.log(`      ${finding.status === 'unverifiable' ? 'cannot verify: ' : ''}${finding.reason}`);
     }
   }
+  if (unused.length > 0)
+    console.log(`\nNo resource of the app is of a type these controls check: ${unused.join(', ')}.`);
 }
 
 function printChanges(pack: EnterpriseCatalogueChecks): void {

@@ -1,4 +1,4 @@
-import { findRule } from '../rules';
+import { ruleOf } from '../rules';
 import { Catalogue, Control } from './model';
 import { appliesAt, CIA_DIMENSIONS, CiaLevel, CiaRating, formatApplicability } from './rating';
 
@@ -42,13 +42,13 @@ function params(control: Control): string | undefined {
 }
 
 function controlSection(control: Control, packName: string): string {
-  const rule = findRule(control.rule);
+  const rule = ruleOf(control);
   const types = rule?.meta.resourceTypes ?? [];
   const lines = [
     `### ${packName}-${control.id}: ${control.title}`,
     '',
     ...(control.description ? [control.description, ''] : []),
-    `- Rule \`${control.rule}\` on ${types.map((t) => `\`${t}\``).join(', ')}`,
+    `- ${control.check ? 'Declarative check' : `Rule \`${control.rule}\``} on ${types.map((t) => `\`${t}\``).join(', ')}`,
     `- Applies ${applicability(control)}; severity ${control.severity}${control.suppressible ? '' : '; cannot be waived'}`,
     `- Compliant when ${rule?.meta.compliantWhen ?? 'the rule is unknown'}.`,
     `- Fix by hand: ${rule?.meta.fix.manually ?? 'none'}.`,

@@ -4,6 +4,7 @@ import type { ValidateFunction } from 'ajv';
 import { Node } from 'yaml';
 import { RULES } from '../rules';
 import { readCentralWaivers } from '../waivers/central';
+import { conditionProblems } from '../declarative/condition';
 import { createAjv } from './ajv';
 import { CatalogueError, CatalogueProblem } from './errors';
 import {
@@ -12,6 +13,8 @@ import {
   CatalogueMetadata,
   CentralWaiver,
   Control,
+  DECLARATIVE_RULE,
+  DeclarativeCheck,
   DEFAULT_RATING_POLICY,
   DEFAULT_WAIVER_POLICY,
   RatingPolicy,
@@ -73,13 +76,44 @@ interface RawControl {
   id: string;
   title: string;
   description?: string;
-  rule: string;
+  rule?: string;
+  check?: DeclarativeCheck;
   params?: Record<string, unknown>;
   severity: Control['severity'];
   appliesFrom?: Applicability;
   references?: { securityHub?: string[]; config?: string[] };
   suppressible: boolean;
-  remediation?: { enabled: boolean; params?: Record<string, unknown> };
+  remediation?: { enabled: boolean; params?: Record<string, unknown>; set?: Record<string, unknown> };
+}
+
+/**
+ * What the schema cannot say about a control: it has a library rule or a declarative check (one of
+ * them), a fix that sets values only with a check, and a check's condition that holds together.
+ */
+function controlProblems(parsed: ParsedFile, raw: RawControl, index: number): CatalogueProblem[] {
+  const at = (...path: (string | number)[]) => locateValue(parsed, ['controls', index, ...path]);
+  const label = `controls[${index}] (${raw.id})`;
+  if (raw.rule === undefined && raw.check === undefined)
+    return [{ ...at(), message: `${label} needs a rule (of the library) or a check (declarative)` }];
+  if (raw.rule !== undefined && raw.check !== undefined)
+    return [{ ...at('check'), message: `${label} has both a rule and a check; give one` }];
+  const problems: CatalogueProblem[] = [];
+  if (raw.rule !== undefined && raw.remediation?.set !== undefined)
+    problems.push({
+      ...at('remediation', 'set'),
+      message: `${label} remediation.set is a declarative control's fix; a library rule brings its own`,
+    });
+  if (raw.check !== undefined && Object.keys(raw.params ?? {}).length > 0)
+    problems.push({ ...at('params'), message: `${label} params are for a library rule; a check has none` });
+  if (raw.check?.require !== undefined) {
+    for (const problem of conditionProblems(raw.check.require)) {
+      problems.push({
+        ...at('check', 'require', ...problem.path),
+        message: `${label} check.require: ${problem.message}`,
+      });
+    }
+  }
+  return problems;
 }
 
 function toControl(parsed: ParsedFile, raw: RawControl, index: number): Control {
@@ -87,13 +121,18 @@ function toControl(parsed: ParsedFile, raw: RawControl, index: number): Control 
     id: raw.id,
     title: raw.title,
     description: raw.description ?? '',
-    rule: raw.rule,
+    rule: raw.rule ?? DECLARATIVE_RULE,
+    ...(raw.check && { check: raw.check }),
     params: raw.params ?? {},
     severity: raw.severity,
     appliesFrom: raw.appliesFrom ?? {},
     references: { securityHub: raw.references?.securityHub ?? [], config: raw.references?.config ?? [] },
     suppressible: raw.suppressible,
-    remediation: { enabled: raw.remediation?.enabled ?? true, params: raw.remediation?.params ?? {} },
+    remediation: {
+      enabled: raw.remediation?.enabled ?? true,
+      params: raw.remediation?.params ?? {},
+      ...(raw.remediation?.set && { set: raw.remediation.set }),
+    },
     source: locateValue(parsed, ['controls', index]),
   };
 }
@@ -241,7 +280,9 @@ function readCatalogue(target: string): { catalogue: Catalogue; centralStamp: st
   const seen = new Map<string, Control>();
   for (const file of parsed) {
     rawControlsOf(file).forEach((raw) => {
-      const control = toControl(file, raw, (file.data.controls as unknown[]).indexOf(raw));
+      const index = (file.data.controls as unknown[]).indexOf(raw);
+      problems.push(...controlProblems(file, raw, index));
+      const control = toControl(file, raw, index);
       const first = seen.get(control.id);
       if (first) {
         problems.push({

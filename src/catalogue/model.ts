@@ -1,3 +1,4 @@
+import type { Condition } from '../declarative/condition';
 import { Applicability, CiaRating } from './rating';
 
 /** A place in a catalogue file, 1-based, for error messages and reports. */
@@ -19,14 +20,28 @@ export interface ControlReferences {
 export interface ControlRemediation {
   readonly enabled: boolean;
   readonly params: Readonly<Record<string, unknown>>;
+  /** A declarative control's fix: property paths (`A.B`) and the values to set. */
+  readonly set?: Readonly<Record<string, unknown>>;
 }
 
-/** One control of the catalogue: a rule of our library, its params and where it applies. */
+/** A check written in the catalogue instead of a library rule: the types it reads and what they must satisfy. */
+export interface DeclarativeCheck {
+  readonly resourceTypes: readonly string[];
+  readonly require: Condition;
+}
+
+/** The `rule` of a control that has a `check` instead of a library rule. */
+export const DECLARATIVE_RULE = 'declarative';
+
+/** One control of the catalogue: a rule of our library (or a declarative check), its params and where it applies. */
 export interface Control {
   readonly id: string;
   readonly title: string;
   readonly description: string;
+  /** The library rule's id, or `declarative` for a control with a `check`. */
   readonly rule: string;
+  /** A declarative control's check (its `rule` is `declarative`). */
+  readonly check?: DeclarativeCheck;
   /** The rule's params with the rule's defaults filled in. */
   readonly params: Readonly<Record<string, unknown>>;
   readonly severity: Severity;

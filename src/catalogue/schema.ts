@@ -1,3 +1,4 @@
+import { conditionSchema } from '../declarative/condition';
 import { RuleModule } from '../rules/rule';
 import { CATALOGUE_API_VERSION, DEFAULT_RATING_POLICY, DEFAULT_WAIVER_POLICY, WAIVER_SCOPES } from './model';
 
@@ -156,10 +157,12 @@ export function buildCatalogueSchema(rules: readonly RuleModule[]): Record<strin
       },
     },
     definitions: {
+      ...conditionSchema(),
       control: {
         type: 'object',
         additionalProperties: false,
-        required: ['id', 'title', 'rule', 'severity'],
+        // `rule` or `check`: the loader says which is missing, with the control's position.
+        required: ['id', 'title', 'severity'],
         properties: {
           id: {
             type: 'string',
@@ -177,6 +180,23 @@ export function buildCatalogueSchema(rules: readonly RuleModule[]): Record<strin
             description: 'The rule of the library that checks this control.',
           },
           params: { type: 'object', description: "The rule's params; see each rule's documentation." },
+          check: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['resourceTypes', 'require'],
+            description:
+              'A declarative check instead of a library rule: the resource types it reads and the condition their properties must meet.',
+            properties: {
+              resourceTypes: {
+                type: 'array',
+                minItems: 1,
+                items: { type: 'string', pattern: '^[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za-z0-9]+$' },
+                description: 'CloudFormation resource types, e.g. AWS::DynamoDB::Table.',
+                examples: [['AWS::DynamoDB::Table']],
+              },
+              require: { $ref: '#/definitions/condition' },
+            },
+          },
           severity: {
             enum: ['error', 'warning'],
             description: 'error fails `cdk synth`; warning is reported only.',
@@ -220,6 +240,14 @@ export function buildCatalogueSchema(rules: readonly RuleModule[]): Record<strin
                 description: 'Whether EnterpriseCatalogueRemediations applies the fix.',
               },
               params: { type: 'object', description: 'Parameters of the fix.' },
+              set: {
+                type: 'object',
+                minProperties: 1,
+                propertyNames: { pattern: '^[A-Za-z0-9]+(\\.[A-Za-z0-9]+)*$' },
+                description:
+                  "A declarative control's fix: CloudFormation property paths (dotted) and the values to set on a non-compliant resource.",
+                examples: [{ 'PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled': true }],
+              },
             },
           },
         },

@@ -10,7 +10,7 @@ import { PACKAGE_VERSION } from '../packs/version';
 import { buildReport, CatalogueReport, meetsBaseline, reportStackOf } from '../report';
 import { governRating } from '../engine/rating-policy';
 import { REPORT_FILE } from '../report/file';
-import { RULES } from '../rules';
+import { ruleOf } from '../rules';
 
 export interface CheckOptions {
   readonly catalogue?: string;
@@ -83,7 +83,7 @@ function judge(catalogue: Catalogue, input: JudgedInput, today: string | undefin
   return buildReport({
     evaluations,
     catalogue,
-    rules: RULES.map((rule) => rule.meta),
+    ruleHelpOf: (control) => ruleOf(control)?.meta,
     toolVersion: PACKAGE_VERSION,
     stacks: input.stacks.map((stack) => reportStackOf(stack, input.templateFiles.get(stack.stackId))),
     locate: (evaluation) => (evaluation.constructPath ? input.sourceOf(evaluation.constructPath) : undefined),

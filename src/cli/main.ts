@@ -5,6 +5,7 @@ import { InputError } from '../assembly';
 import { renderCatalogueMarkdown } from '../catalogue/docs';
 import { CatalogueError } from '../catalogue/errors';
 import { loadCatalogue } from '../catalogue/load';
+import type { Control } from '../catalogue/model';
 import { formatApplicability } from '../catalogue/rating';
 import { PACKAGE_VERSION } from '../packs/version';
 import { CatalogueReport, renderReport, REPORT_FORMATS, ReportFormat } from '../report';
@@ -43,9 +44,13 @@ function buildProgram(write: (text: string) => void, progress?: (text: string) =
       write(
         `${catalogue.metadata.name} ${catalogue.metadata.version}: ${catalogue.controls.length} controls in ${catalogue.files.length} file(s), baseline ${catalogue.baseline.minimumScore}%\n`,
       );
+      const findingId = (id: string) => `${catalogue.metadata.packName}-${id}`;
+      const idWidth = Math.max(...catalogue.controls.map((c) => findingId(c.id).length));
+      const applies = (c: Control) => formatApplicability(c.appliesFrom);
+      const appliesWidth = Math.max(...catalogue.controls.map((c) => applies(c).length));
       for (const control of catalogue.controls) {
         write(
-          `  ${catalogue.metadata.packName}-${control.id}  ${control.severity.padEnd(7)} applies ${formatApplicability(control.appliesFrom).padEnd(8)} ${control.title}\n`,
+          `  ${findingId(control.id).padEnd(idWidth)}  ${control.severity.padEnd(7)} applies ${applies(control).padEnd(appliesWidth)}  ${control.title}\n`,
         );
       }
     });

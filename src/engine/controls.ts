@@ -1,6 +1,6 @@
 import { Catalogue, Control } from '../catalogue/model';
 import { appliesAt, CiaRating, formatRating } from '../catalogue/rating';
-import { findRule } from '../rules';
+import { ruleOf } from '../rules';
 import { RuleModule } from '../rules/rule';
 
 /** A control bound to its rule, with the id its findings carry. */
@@ -20,7 +20,7 @@ function compile(catalogue: Catalogue) {
   let entry = compiled.get(catalogue);
   if (!entry) {
     const all = catalogue.controls.map((control) => {
-      const rule = findRule(control.rule);
+      const rule = ruleOf(control);
       // loadCatalogue rejects unknown rules; a hand-built model might not have gone through it.
       if (!rule) throw new Error(`control ${control.id} names unknown rule '${control.rule}'`);
       return { control, rule, findingId: `${catalogue.metadata.packName}-${control.id}` };

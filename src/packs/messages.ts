@@ -2,7 +2,7 @@ import { Control } from '../catalogue/model';
 import { formatRating, RATING_CONTEXT_KEY, STRICTEST_RATING } from '../catalogue/rating';
 import { Evaluation, isFinding, REMEDIATION_NOT_APPLIED } from '../engine/evaluate';
 import type { Score } from '../report';
-import { findRule } from '../rules';
+import { ruleOf } from '../rules';
 import { REMEDIATION_CONTEXT_KEYS, RemediationSettings } from '../remediations/context';
 
 /** Why a fix did not reach a pipeline Stage's stack, and what to do. */
@@ -53,15 +53,18 @@ function whatIsWrong(evaluation: Evaluation): string {
  * CDK itself prints how to acknowledge a finding that can be waived.
  */
 export function suggestedFix(evaluation: Evaluation, control: Control): string {
-  const rule = findRule(evaluation.ruleId);
+  const rule = ruleOf(control);
   const lines: string[] = [];
   if (rule) {
     lines.push(`${capitalize(rule.meta.fix.manually)}.`);
     if (rule.remediate && control.remediation.enabled) {
       const settings = rule.meta.fix.settings.map(describeSetting).join(' or ');
-      lines.push(
-        `Or let EnterpriseCatalogueRemediations (or the ${rule.meta.fix.aspect} Aspect) do it${settings ? `; it needs ${settings}` : ''}.`,
-      );
+      const aspect = rule.meta.fix.aspect;
+      const by =
+        aspect === 'EnterpriseCatalogueRemediations'
+          ? aspect
+          : `EnterpriseCatalogueRemediations (or the ${aspect} Aspect)`;
+      lines.push(`Or let ${by} do it${settings ? `; it needs ${settings}` : ''}.`);
     }
   }
   lines.push(
@@ -98,7 +101,7 @@ export function summarize(
     byControl.set(finding.controlId, [...(byControl.get(finding.controlId) ?? []), finding]);
   for (const [controlId, list] of [...byControl].sort(([a], [b]) => a.localeCompare(b))) {
     const control = controlOf(list[0]);
-    const fixable = findRule(control.rule)?.remediate && control.remediation.enabled;
+    const fixable = ruleOf(control)?.remediate && control.remediation.enabled;
     const notApplied = list.filter((e) => e.reason?.includes(REMEDIATION_NOT_APPLIED)).length;
     const fix = fixable
       ? `${list.length - notApplied} fixable by EnterpriseCatalogueRemediations${notApplied ? `, ${notApplied} where it could not apply` : ''}`

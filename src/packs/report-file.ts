@@ -7,7 +7,7 @@ import { Evaluation } from '../engine/evaluate';
 import { StackTemplate } from '../engine/template';
 import { buildReport, CatalogueReport, reportStackOf } from '../report';
 import { REPORT_FILE } from '../report/file';
-import { RULES } from '../rules';
+import { ruleOf } from '../rules';
 import { PACKAGE_VERSION } from './version';
 import { PackAcknowledgement } from './acknowledgements';
 
@@ -39,7 +39,7 @@ export function writeCatalogueReport(
   const report = buildReport({
     evaluations,
     catalogue,
-    rules: RULES.map((rule) => rule.meta),
+    ruleHelpOf: (control) => ruleOf(control)?.meta,
     toolVersion: PACKAGE_VERSION,
     stacks: stacks.map((stack) => reportStackOf(stack, assembly.templateFiles.get(stack.stackId))),
     acknowledgements: acknowledgements.map(({ path: constructPath, id, text, scope, source }) => ({

@@ -24,8 +24,12 @@ export interface BuildReportInput {
   readonly catalogue: Catalogue;
   readonly stacks: readonly ReportStack[];
   readonly toolVersion: string;
-  /** The rules' metadata, for the help texts of SARIF and markdown; without it only the control's texts show. */
-  readonly rules?: readonly RuleHelp[];
+  /**
+   * The metadata of the rule that checks a control (a library rule, or a declarative check compiled
+   * into one: pass `(control) => ruleOf(control)?.meta`), for the help texts of SARIF and markdown;
+   * without it only the control's texts show.
+   */
+  readonly ruleHelpOf?: (control: Control) => RuleHelp | undefined;
   /** The line of the user's code that made the evaluated resource, when the assembly records it. */
   readonly locate?: (evaluation: Evaluation) => FileLine | undefined;
   /** The 1-based line of the resource's logical id in its stack's template file (see `templateLineOf`). */
@@ -130,7 +134,6 @@ function recordOf(
 export function buildReport(input: BuildReportInput): CatalogueReport {
   const { catalogue } = input;
   const stacks = new Map(input.stacks.map((s) => [s.stackId, s]));
-  const rules = new Map((input.rules ?? []).map((r) => [r.id, r]));
   const evaluations = input.evaluations.map((e) => recordOf(e, stacks.get(e.stackId), input));
   return {
     formatVersion: REPORT_FORMAT_VERSION,
@@ -142,7 +145,9 @@ export function buildReport(input: BuildReportInput): CatalogueReport {
       packName: catalogue.metadata.packName,
       minimumScore: catalogue.baseline.minimumScore,
     },
-    controls: catalogue.controls.map((c) => reportControl(c, catalogue.metadata.packName, rules.get(c.rule))),
+    controls: catalogue.controls.map((c) =>
+      reportControl(c, catalogue.metadata.packName, input.ruleHelpOf?.(c)),
+    ),
     stacks: input.stacks.map((s) => defined({ ...s })),
     evaluations,
     ...(input.acknowledgements && {

@@ -83,20 +83,41 @@ function problemsOf(files: Record<string, string | Buffer>, target = dir): strin
 
 describe('loadCatalogue', () => {
   describe('the shipped catalogue', () => {
-    it('loads the eight contract controls with their rules, in file-name order', () => {
+    it('loads the eight library-rule controls and the declarative ones, in file-name order', () => {
       const catalogue = loadCatalogue();
       expect(catalogue.metadata).toMatchObject({ packName: 'Enterprise', owner: 'CISO office' });
       expect(catalogue.baseline.minimumScore).toBe(95);
       expect(catalogue.controls.map((c) => [c.id, c.rule, c.severity])).toEqual([
+        ['CloudTrail.1', 'declarative', 'error'],
         ['CodeBuild.1', 'codebuild-in-vpc', 'error'],
         ['CodeBuild.2', 'codebuild-internal-registry', 'error'],
         ['CodePipeline.1', 'manual-approval-before-production', 'error'],
+        ['DynamoDB.1', 'declarative', 'error'],
+        ['DynamoDB.2', 'declarative', 'error'],
+        ['DynamoDB.3', 'declarative', 'error'],
+        ['DynamoDB.4', 'declarative', 'error'],
+        ['ECR.1', 'declarative', 'error'],
+        ['ECR.2', 'declarative', 'error'],
+        ['EFS.1', 'declarative', 'error'],
         ['Encryption.1', 'customer-managed-key-encryption', 'error'],
         ['KMS.1', 'key-rotation', 'error'],
         ['Lambda.1', 'lambda-in-vpc', 'error'],
+        ['Logs.1', 'declarative', 'error'],
+        ['RDS.1', 'declarative', 'error'],
+        ['RDS.2', 'declarative', 'error'],
+        ['RDS.3', 'declarative', 'error'],
+        ['RDS.4', 'declarative', 'error'],
+        ['RDS.5', 'declarative', 'error'],
         ['S3.1', 'bucket-access-logging', 'error'],
         ['S3.2', 'bucket-versioning', 'error'],
+        ['S3.3', 'declarative', 'error'],
       ]);
+      // Every declarative control of the shipped catalogue has a fix, or says why it has none, and
+      // the AWS Config rule that detects what it prevents.
+      for (const control of catalogue.controls.filter((c) => c.check)) {
+        if (!control.remediation.set) expect(control.description).toMatch(/No automatic fix: /);
+        expect(control.references.config.length).toBeGreaterThan(0);
+      }
     });
 
     it('records where each control is defined and fills in defaults', () => {

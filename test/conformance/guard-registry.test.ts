@@ -2,14 +2,18 @@
  * Conformance against the labelled CloudFormation test cases of the AWS Guard Rules Registry
  * (test/fixtures/guard-registry, Apache-2.0; see the README there for the data format).
  *
- * Each case runs the rule of ours that covers the file's control through the real engine, and the
- * evaluations are folded into a template-level result the way Guard reports one. Every case must
- * agree with the registry label, or be listed in INTENDED_DIFFERENCES with the reason our documented
- * semantics differ (mostly: the registry accepts any key, or an AWS-managed one, where we require a
- * customer-managed key we can see at synth time).
+ * Each case runs the rule of ours that covers the file's control (or the shipped catalogue's
+ * declarative control for it) through the real engine, and the evaluations are folded into a
+ * template-level result the way Guard reports one. Every case must agree with the registry label, or
+ * be listed in INTENDED_DIFFERENCES with the reason our documented semantics differ (mostly: the
+ * registry accepts any key, or an AWS-managed one, where we require a customer-managed key we can see
+ * at synth time; or a shorter retention than ours).
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { loadCatalogue } from '../../src/catalogue/load';
+import { Catalogue } from '../../src/catalogue/model';
+import { compiledControls } from '../../src/engine/controls';
 import { evaluate, Evaluation, FindingSubject, isFinding, Waiver } from '../../src/engine/evaluate';
 import { CfnTemplate } from '../../src/engine/template';
 import { RuleModule } from '../../src/rules';
@@ -72,6 +76,38 @@ const RULE_FOR_CONTROL: Readonly<Record<string, RuleModule>> = {
   'codebuild-kms': customerManagedKeyEncryption,
 };
 
+/** The catalogue shipped in the package, whose declarative controls cover the labels below. */
+const SHIPPED = loadCatalogue();
+
+/** A catalogue of the shipped catalogue's declarative control `id` alone. */
+function shippedControl(id: string): Catalogue {
+  const control = SHIPPED.controls.find((c) => c.id === id);
+  if (!control?.check) throw new Error(`${id} is not a declarative control of the shipped catalogue`);
+  return { ...SHIPPED, controls: [control] };
+}
+
+/** The declarative control of the shipped catalogue that covers each of these control labels. */
+const DECLARATIVE_FOR_CONTROL: Readonly<Record<string, string>> = {
+  'cloudtrail-log-validation': 'CloudTrail.1',
+  'dynamodb-pitr': 'DynamoDB.1',
+  'ecr-scan-on-push': 'ECR.1',
+  'efs-backup': 'EFS.1',
+  'logs-retention': 'Logs.1',
+  'rds-deletion-protection': 'RDS.1',
+  'rds-multi-az': 'RDS.3',
+  'rds-backup-retention': 'RDS.4',
+  's3-public-access-block': 'S3.3',
+};
+
+/** What judges each control label: a one-control catalogue of our rule, or of the shipped declarative control. */
+const CATALOGUE_FOR_CONTROL: ReadonlyMap<string, Catalogue> = new Map([
+  ...Object.entries(RULE_FOR_CONTROL).map(([label, rule]) => [label, singleRuleCatalogue(rule)] as const),
+  ...Object.entries(DECLARATIVE_FOR_CONTROL).map(([label, id]) => [label, shippedControl(id)] as const),
+]);
+
+/** The rule a one-control catalogue compiles into. */
+const ruleOf = (catalogue: Catalogue): RuleModule => compiledControls(catalogue)[0].rule;
+
 /** Fixture files no rule of ours covers, and why. Exactly these are skipped. */
 const NOT_COVERED: Readonly<Record<string, string>> = {
   'codebuild_project_envvar_awscred_check.json':
@@ -87,7 +123,11 @@ interface IntendedDifference {
   readonly why: string;
 }
 
-/** Cases where our documented semantics (each rule's `meta.compliantWhen`) are stricter than the registry's. */
+/**
+ * Cases where our documented semantics (each rule's `meta.compliantWhen`, each declarative control's
+ * `check`) differ from the registry's: mostly stricter, and looser where a control accepts what the
+ * registry does not (a log group that never expires its events).
+ */
 const INTENDED_DIFFERENCES: Readonly<Record<string, IntendedDifference>> = {
   // A key from a parameter: we require a key we can see to be customer-managed; a deploy-time value is unverifiable.
   'cloudwatch_log_group_encrypted.json#2': {
@@ -186,6 +226,40 @@ const INTENDED_DIFFERENCES: Readonly<Record<string, IntendedDifference>> = {
     ours: 'FAIL',
     why: "KmsMasterKeyId 'TestKey' is a placeholder, not a KMS key id, ARN or alias",
   },
+  // Retention: Logs.1 asks for at least 365 days, or none (never expire); the registry asks for one of its listed values.
+  'cw_loggroup_retention_period_check.json#2': {
+    ours: 'FAIL',
+    why: 'RetentionInDays 7 is less than the 365 days Logs.1 requires (the registry accepts any value it lists)',
+  },
+  'cw_loggroup_retention_period_check.json#3': {
+    ours: 'PASS',
+    why: 'RetentionInDays 8675309 is at least 365; Logs.1 reads the number, not the values CloudFormation accepts (which rejects this one at deploy)',
+  },
+  'cw_loggroup_retention_period_check.json#4': {
+    ours: 'PASS',
+    why: 'a log group without RetentionInDays keeps its events forever, which Logs.1 accepts (the registry requires a retention)',
+  },
+  'db_instance_backup_enabled.json#2': {
+    ours: 'FAIL',
+    why: 'BackupRetentionPeriod 1 is less than the 7 days RDS.4 requires (the registry accepts 1 or more)',
+  },
+  // A suppression on a resource that complies: Guard skips the resource; a waiver of ours covers findings only.
+  'cw_loggroup_retention_period_check.json#5': {
+    ours: 'PASS',
+    why: 'the log group without RetentionInDays complies with Logs.1 (never expire), so there is no finding for the guard suppression to waive',
+  },
+  'cw_loggroup_retention_period_check.json#6': {
+    ours: 'PASS',
+    why: 'the log group without RetentionInDays complies with Logs.1 (never expire), so there is no finding for the cfn_nag suppression to waive',
+  },
+  'dynamodb_pitr_enabled.json#2': {
+    ours: 'PASS',
+    why: 'the table has PointInTimeRecoveryEnabled true (despite the test name), so there is no finding for the guard suppression to waive',
+  },
+  'dynamodb_pitr_enabled.json#3': {
+    ours: 'PASS',
+    why: 'the table has PointInTimeRecoveryEnabled true (despite the test name), so there is no finding for the cfn_nag suppression to waive',
+  },
 };
 
 const keyOf = (file: string, guardCase: GuardCase) => `${file}#${guardCase.index}`;
@@ -237,9 +311,9 @@ function waiverFor(file: GuardFile, template: CfnTemplate) {
 }
 
 /** Our evaluations of the case's template, limited to the resource types the guard rule selects. */
-function evaluateCase(file: GuardFile, guardCase: GuardCase, rule: RuleModule): Evaluation[] {
+function evaluateCase(file: GuardFile, guardCase: GuardCase, catalogue: Catalogue): Evaluation[] {
   return evaluate({
-    catalogue: singleRuleCatalogue(rule),
+    catalogue,
     stacks: [stackTemplate(guardCase.template)],
     waiverFor: waiverFor(file, guardCase.template),
     today: GUARD_DAY,
@@ -260,19 +334,21 @@ interface Row {
   readonly file: string;
   readonly guardFile: GuardFile;
   readonly guardCase: GuardCase;
-  readonly rule: RuleModule;
+  readonly catalogue: Catalogue;
 }
 
 const ROWS: readonly Row[] = [...FILES].flatMap(([file, guardFile]) => {
-  const rule = RULE_FOR_CONTROL[guardFile.control];
-  if (!rule) return [];
-  return guardFile.cases.map((guardCase) => ({ file, guardFile, guardCase, rule }));
+  const catalogue = CATALOGUE_FOR_CONTROL.get(guardFile.control);
+  if (!catalogue) return [];
+  return guardFile.cases.map((guardCase) => ({ file, guardFile, guardCase, catalogue }));
 });
 
 describe('Guard Rules Registry conformance', () => {
   it('skips exactly the files listed in NOT_COVERED', () => {
     expect(FILES.size).toBeGreaterThan(0);
-    const uncovered = [...FILES].filter(([, f]) => !RULE_FOR_CONTROL[f.control]).map(([file]) => file);
+    const uncovered = [...FILES]
+      .filter(([, f]) => !CATALOGUE_FOR_CONTROL.has(f.control))
+      .map(([file]) => file);
     expect(uncovered.sort()).toEqual(Object.keys(NOT_COVERED).sort());
     // Should Firehose join the CMK rule, its fixture must be checked rather than stay listed.
     expect(customerManagedKeyEncryption.meta.resourceTypes).not.toContain(
@@ -282,11 +358,12 @@ describe('Guard Rules Registry conformance', () => {
 
   it('covers every resource type of each covered file with the mapped rule', () => {
     for (const [file, guardFile] of FILES) {
-      const rule = RULE_FOR_CONTROL[guardFile.control];
-      if (!rule) continue;
+      const catalogue = CATALOGUE_FOR_CONTROL.get(guardFile.control);
+      if (!catalogue) continue;
+      const { resourceTypes } = ruleOf(catalogue).meta;
       expect({
         file,
-        missing: guardFile.resourceTypes.filter((t) => !rule.meta.resourceTypes.includes(t)),
+        missing: guardFile.resourceTypes.filter((t) => !resourceTypes.includes(t)),
       }).toEqual({ file, missing: [] });
     }
   });
@@ -302,7 +379,7 @@ describe('Guard Rules Registry conformance', () => {
   it('evaluates templates with dangling Fn::GetAtt targets without throwing', () => {
     const dangling = ROWS.filter((row) => (row.guardCase.unresolvedGetAtt ?? []).length > 0);
     expect(dangling.length).toBeGreaterThan(0);
-    for (const { guardFile, guardCase, rule } of dangling) {
+    for (const { guardFile, guardCase, catalogue } of dangling) {
       for (const target of guardCase.unresolvedGetAtt ?? []) {
         expect(guardCase.template.Resources?.[target]).toBeUndefined();
       }
@@ -310,7 +387,7 @@ describe('Guard Rules Registry conformance', () => {
       let evaluations: Evaluation[] = [];
       expect(() => {
         evaluations = evaluate({
-          catalogue: singleRuleCatalogue(rule),
+          catalogue,
           stacks: [stackTemplate(guardCase.template)],
           waiverFor: waiverFor(guardFile, guardCase.template),
           today: GUARD_DAY,
@@ -325,8 +402,8 @@ describe('Guard Rules Registry conformance', () => {
       `${row.file} #${row.guardCase.index} ${row.guardCase.name}: expected ${row.guardCase.expected}`,
       row,
     ]),
-  )('%s', (_title, { file, guardFile, guardCase, rule }) => {
-    const evaluations = evaluateCase(guardFile, guardCase, rule);
+  )('%s', (_title, { file, guardFile, guardCase, catalogue }) => {
+    const evaluations = evaluateCase(guardFile, guardCase, catalogue);
     const outcome = {
       result: templateResult(evaluations),
       evaluations: evaluations.map(

@@ -59,6 +59,7 @@ describe.each([true, false])(
           'Lambda.1',
           'S3.1',
           'S3.2',
+          'S3.3',
           ...(crossAccountKeys ? ['KMS.1'] : []),
         ].sort(),
       );

@@ -45,6 +45,8 @@ describe('the example CDK Pipelines app, stock CDK defaults', () => {
         'Lambda.1': 2,
         'S3.1': 3,
         'S3.2': 3,
+        // The app stacks' buckets; CDK Pipelines blocks public access on its artifact bucket.
+        'S3.3': 2,
       },
     ],
     [
@@ -59,6 +61,8 @@ describe('the example CDK Pipelines app, stock CDK defaults', () => {
         'Lambda.1': 2,
         'S3.1': 3,
         'S3.2': 3,
+        // The app stacks' buckets; CDK Pipelines blocks public access on its artifact bucket.
+        'S3.3': 2,
       },
     ],
   ])('at C3I3A3 with %s breaks the controls this many times', (_name, crossAccountKeys, expected) => {

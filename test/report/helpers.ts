@@ -13,7 +13,7 @@ import {
   ReportControl,
 } from '../../src/report';
 import { templateLineOf } from '../../src/assembly';
-import { RULES } from '../../src/rules';
+import { ruleOf } from '../../src/rules';
 import { loadCatalogue } from '../../src/catalogue/load';
 
 /** An evaluation record made by hand: a key-rotation check on `Stack/<logicalId>`. */
@@ -130,7 +130,7 @@ export function engineReport(evaluations: Evaluation[] = engineEvaluations()): C
     catalogue,
     stacks: [{ stackId: 'App/Keys', rating: 'C3I3A3', ratingSource: 'props', templateFile: TEMPLATE_FILE }],
     toolVersion: '0.1.0',
-    rules: RULES.map((r) => r.meta),
+    ruleHelpOf: (control) => ruleOf(control)?.meta,
     locate: (e) => (e.logicalId === 'NotRotating' ? { file: 'lib/keys-stack.ts', line: 12 } : undefined),
     templateLine: (e) => templateLineOf(templateJson, e.logicalId),
   });
