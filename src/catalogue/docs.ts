@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { ruleOf } from '../rules';
 import { Catalogue, Control } from './model';
 import { appliesAt, CIA_DIMENSIONS, CiaLevel, CiaRating, formatApplicability } from './rating';
@@ -56,6 +57,11 @@ function controlSection(control: Control, packName: string): string {
   ];
   const given = params(control);
   if (given) lines.push(`- Params: ${given}`);
+  const origins = Object.entries(control.origins ?? {});
+  if (origins.length > 0)
+    lines.push(
+      `- Changed by this catalogue over the one it extends: ${origins.map(([setting, at]) => `${setting} (${path.basename(at.file)}:${at.line})`).join(', ')}`,
+    );
   const seeAlso = references(control);
   if (seeAlso) lines.push(`- References: ${seeAlso}`);
   return lines.join('\n');

@@ -5,6 +5,7 @@ import { Node } from 'yaml';
 import { RULES } from '../rules';
 import { readCentralWaivers } from '../waivers/central';
 import { conditionProblems } from '../declarative/condition';
+import { applyOverrides, resolveExtends } from './layering';
 import { createAjv } from './ajv';
 import { CatalogueError, CatalogueProblem } from './errors';
 import {
@@ -262,7 +263,38 @@ function readCentralFile(
   );
 }
 
-function readCatalogue(target: string): { catalogue: Catalogue; centralStamp: string } {
+/** The catalogue an overlay extends, loaded (or its problems added); a cycle of extends is a problem. */
+function loadBase(
+  parsed: readonly ParsedFile[],
+  chain: readonly string[],
+  problems: CatalogueProblem[],
+): { catalogue: Catalogue; path: string } | undefined {
+  const declaredIn = parsed.find((f) => typeof f.data.extends === 'string');
+  if (!declaredIn) return undefined;
+  const at = locateValue(declaredIn, ['extends']);
+  const resolved = resolveExtends(declaredIn.data.extends as string, declaredIn.file, DEFAULT_CATALOGUE_PATH);
+  if ('problem' in resolved) {
+    problems.push({ ...at, message: resolved.problem });
+    return undefined;
+  }
+  const target = path.resolve(resolved.path);
+  if (chain.includes(target)) {
+    problems.push({ ...at, message: `extends makes a cycle: ${[...chain, target].join(' -> ')}` });
+    return undefined;
+  }
+  try {
+    return { catalogue: loadWithin(target, chain), path: target };
+  } catch (e) {
+    if (!(e instanceof CatalogueError)) throw e;
+    problems.push(
+      { ...at, message: `the catalogue it extends, ${target}, has ${e.problems.length} problem(s):` },
+      ...e.problems,
+    );
+    return undefined;
+  }
+}
+
+function readCatalogue(target: string, chain: readonly string[]): LoadedCatalogue {
   const problems: CatalogueProblem[] = [];
   const files = catalogueFiles(target, problems);
   const parsed = files
@@ -270,24 +302,45 @@ function readCatalogue(target: string): { catalogue: Catalogue; centralStamp: st
     .filter((p): p is ParsedFile => p !== undefined);
   if (parsed.length === 0) throw new CatalogueError(problems);
 
-  const metadata = singleSection<CatalogueMetadata>(parsed, 'metadata', problems, files[0]);
-  const baseline = singleSection<Baseline>(parsed, 'baseline', problems, files[0]);
-  // The schema filled in the defaults of a section that is given; a missing one gets them all.
+  singleSection<string>(parsed, 'extends', problems, files[0], true);
+  const extended = loadBase(parsed, [...chain, target], problems);
+  const base = extended?.catalogue;
+  const inherits = base !== undefined;
+  const metadata =
+    singleSection<CatalogueMetadata>(parsed, 'metadata', problems, files[0], inherits) ?? base?.metadata;
+  const baseline =
+    singleSection<Baseline>(parsed, 'baseline', problems, files[0], inherits) ?? base?.baseline;
+  // The schema filled in the defaults of a section that is given; a missing one gets the base's, or them all.
   const waivers =
-    singleSection<WaiverPolicy>(parsed, 'waivers', problems, files[0], true) ?? DEFAULT_WAIVER_POLICY;
+    singleSection<WaiverPolicy>(parsed, 'waivers', problems, files[0], true) ??
+    base?.waivers ??
+    DEFAULT_WAIVER_POLICY;
   const rating = singleSection<RawRatingPolicy>(parsed, 'rating', problems, files[0], true);
-  const controls: Control[] = [];
+  let controls: Control[] = [...(base?.controls ?? [])];
+  for (const file of parsed) {
+    if (file.data.overrides === undefined) continue;
+    if (!base)
+      problems.push({
+        ...locateValue(file, ['overrides']),
+        message: 'overrides change the controls of the catalogue this one extends: add extends',
+      });
+    else controls = applyOverrides(controls, file, problems);
+  }
+  const inherited = new Map(controls.map((control) => [control.id, control]));
   const seen = new Map<string, Control>();
   for (const file of parsed) {
     rawControlsOf(file).forEach((raw) => {
       const index = (file.data.controls as unknown[]).indexOf(raw);
       problems.push(...controlProblems(file, raw, index));
       const control = toControl(file, raw, index);
-      const first = seen.get(control.id);
+      const first = seen.get(control.id) ?? inherited.get(control.id);
       if (first) {
+        const where = inherited.has(control.id)
+          ? ' in the catalogue this one extends; change it under overrides'
+          : '';
         problems.push({
           ...control.source,
-          message: `duplicate control id '${control.id}': already defined at ${first.source.file}:${first.source.line}`,
+          message: `duplicate control id '${control.id}': already defined at ${first.source.file}:${first.source.line}${where}`,
         });
       } else {
         seen.set(control.id, control);
@@ -298,7 +351,9 @@ function readCatalogue(target: string): { catalogue: Catalogue; centralStamp: st
   const central = centralFileReference(parsed);
   // Taken before the file is read, so that an edit made while it is read is seen by the next load.
   const centralStamp = central ? fileStamp(central.file) : '';
-  const centralWaivers = central ? readCentralFile(central, files, controls, problems) : [];
+  const centralWaivers = central
+    ? readCentralFile(central, files, controls, problems)
+    : (base?.centralWaivers ?? []);
   if (problems.length > 0 || !metadata || !baseline) {
     throw new CatalogueError([...problems].sort((a, b) => byPosition(a, b, files)));
   }
@@ -308,14 +363,22 @@ function readCatalogue(target: string): { catalogue: Catalogue; centralStamp: st
     baseline,
     waivers: { ...waivers, ...(central && { file: central.file }) },
     centralWaivers,
-    rating: rating ? toRatingPolicy(rating) : DEFAULT_RATING_POLICY,
+    rating: rating ? toRatingPolicy(rating) : (base?.rating ?? DEFAULT_RATING_POLICY),
     controls,
     files,
+    ...(extended && { extends: extended.path }),
   };
-  return { catalogue, centralStamp };
+  return { catalogue, centralStamp, base };
 }
 
-const cache = new Map<string, { stamp: string; centralStamp: string; catalogue: Catalogue }>();
+interface LoadedCatalogue {
+  readonly catalogue: Catalogue;
+  readonly centralStamp: string;
+  /** The catalogue it extends, as loaded: a cached overlay is reused only while its base is. */
+  readonly base?: Catalogue;
+}
+
+const cache = new Map<string, LoadedCatalogue & { stamp: string }>();
 
 /** A file's size and modification time, or 'missing'. */
 function fileStamp(file: string): string {
@@ -355,12 +418,21 @@ function centralStampOf(catalogue: Catalogue): string {
  * path while the files (the central waivers file too) are unchanged.
  */
 export function loadCatalogue(catalogPath?: string): Catalogue {
-  const target = path.resolve(catalogPath ?? DEFAULT_CATALOGUE_PATH);
+  return loadWithin(path.resolve(catalogPath ?? DEFAULT_CATALOGUE_PATH), []);
+}
+
+/** `loadCatalogue` of a catalogue an overlay extends; `chain` are the overlays on the way to it. */
+function loadWithin(target: string, chain: readonly string[]): Catalogue {
   const stamp = stampOf(target);
   const cached = cache.get(target);
-  if (cached && cached.stamp === stamp && cached.centralStamp === centralStampOf(cached.catalogue))
+  if (
+    cached &&
+    cached.stamp === stamp &&
+    cached.centralStamp === centralStampOf(cached.catalogue) &&
+    (!cached.catalogue.extends || loadWithin(cached.catalogue.extends, [...chain, target]) === cached.base)
+  )
     return cached.catalogue;
-  const { catalogue, centralStamp } = readCatalogue(target);
-  cache.set(target, { stamp, centralStamp, catalogue });
-  return catalogue;
+  const loaded = readCatalogue(target, chain);
+  cache.set(target, { ...loaded, stamp });
+  return loaded.catalogue;
 }

@@ -50,6 +50,8 @@ export interface Control {
   readonly suppressible: boolean;
   readonly remediation: ControlRemediation;
   readonly source: SourceLocation;
+  /** In a catalogue that extends another: where an overlay set each setting it changed (`severity`, `params`, ...). */
+  readonly origins?: Readonly<Record<string, SourceLocation>>;
 }
 
 export interface CatalogueMetadata {
@@ -142,6 +144,8 @@ export interface Catalogue {
   readonly controls: readonly Control[];
   /** The files the catalogue was read from, in merge order. */
   readonly files: readonly string[];
+  /** The catalogue this one extends (its path), when it is an overlay. */
+  readonly extends?: string;
 }
 
 export const CATALOGUE_API_VERSION = 'cdk-catalogue-checks/v1';

@@ -80,6 +80,41 @@ export function buildCatalogueSchema(rules: readonly RuleModule[]): Record<strin
           },
         },
       },
+      extends: {
+        type: 'string',
+        minLength: 1,
+        description:
+          "The catalogue this one extends: a path relative to this file ('./base', '../enterprise.yaml'), 'cdk-catalogue-checks' for the shipped catalogue, or an npm package (its package.json's cdkCatalogue, default its catalogue directory). Its controls and sections are inherited; change them under overrides. In at most one file.",
+        examples: ['cdk-catalogue-checks'],
+      },
+      overrides: {
+        type: 'array',
+        description: 'Changes to controls of the catalogue this one extends, by id.',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['id'],
+          properties: {
+            id: { type: 'string', description: 'The id of a control of the base catalogue.' },
+            disabled: { type: 'boolean', description: 'true: the control is left out of this catalogue.' },
+            severity: { enum: ['error', 'warning'] },
+            appliesFrom: {
+              type: 'object',
+              additionalProperties: false,
+              properties: { confidentiality: level, integrity: level, availability: level },
+            },
+            params: {
+              type: 'object',
+              description: "Merged into the base control's params; checked by its rule.",
+            },
+            remediation: {
+              type: 'object',
+              additionalProperties: false,
+              properties: { enabled: { type: 'boolean' }, params: { type: 'object' } },
+            },
+          },
+        },
+      },
       waivers: {
         type: 'object',
         additionalProperties: false,

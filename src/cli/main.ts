@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../assembly';
 import { renderCatalogueMarkdown } from '../catalogue/docs';
 import { CatalogueError } from '../catalogue/errors';
+import { diffCatalogues, renderCatalogueDiff } from '../catalogue/diff';
 import { loadCatalogue } from '../catalogue/load';
 import type { Control } from '../catalogue/model';
 import { formatApplicability } from '../catalogue/rating';
@@ -62,6 +63,21 @@ function buildProgram(write: (text: string) => void, progress?: (text: string) =
     )
     .argument('[path]', 'catalogue file or directory (default: the catalogue shipped in the package)')
     .action((path?: string) => write(renderCatalogueMarkdown(loadCatalogue(path))));
+
+  program
+    .command('diff')
+    .description(
+      "what a catalogue change adds, removes, tightens or loosens (for the catalogue owners' pull requests)",
+    )
+    .argument('<old>', 'the catalogue before: a file or directory')
+    .argument('<new>', 'the catalogue after: a file or directory')
+    .addOption(
+      new Option('-f, --format <format>', 'output format').choices(['markdown', 'json']).default('markdown'),
+    )
+    .action((before: string, after: string, options: { format: 'markdown' | 'json' }) => {
+      const diff = diffCatalogues(loadCatalogue(before), loadCatalogue(after));
+      write(options.format === 'json' ? `${JSON.stringify(diff, null, 2)}\n` : renderCatalogueDiff(diff));
+    });
 
   program
     .command('check')
