@@ -34,7 +34,7 @@ describe('cdk-catalogue validate', () => {
     const { code, stdout } = cli('validate');
     expect(code).toBe(0);
     expect(stdout).toMatch(
-      /^Enterprise service catalogue 2026\.11\.0: 23 controls in 13 file\(s\), baseline 95%/,
+      /^Enterprise service catalogue 2026\.11\.0: 32 controls in 14 file\(s\), baseline 95%/,
     );
     expect(stdout).toMatch(/Enterprise-S3\.2 +error +applies I2 or A2 +S3 buckets are versioned/);
   });
@@ -110,7 +110,7 @@ describe('cdk-catalogue docs', () => {
     const { code, stdout } = cli('docs');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^## Enterprise service catalogue 2026\.11\.0\n/);
-    expect(stdout.match(/^### Enterprise-/gm)).toHaveLength(23);
+    expect(stdout.match(/^### Enterprise-/gm)).toHaveLength(32);
     expect(stdout).toContain('### Enterprise-KMS.1: KMS keys rotate\n');
   });
 });

@@ -94,7 +94,7 @@ describe('the npm package', () => {
       encoding: 'utf8',
     });
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/23 controls/);
+    expect(result.stdout).toMatch(/32 controls/);
   });
 
   it('installs for CLI-only use without aws-cdk-lib, and checks a template', () => {

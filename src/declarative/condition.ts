@@ -378,6 +378,14 @@ function judge(w: Walk, node: PropertyNode, subject: string): ConditionOutcome {
       return unknown(subject, `${deployTime(subject, truth.source)} (${requirement})`);
     case 'malformed':
       return fail(subject, `${subject} ${truth.found} (${requirement})`);
+    case 'reference':
+      // Not equal as written; under notEquals/notIn (or a `not`) its deploy-time value may still be equal.
+      if (!polarity(w) || !truth.mayEqual)
+        return polarity(w) ? PASS : fail(subject, `${subject} ${truth.found} (${requirement})`);
+      return unknown(
+        subject,
+        `${subject} ${truth.found}: its value is made at deploy time and may be what it must not be (${requirement})`,
+      );
     default:
       return (truth.kind === 'holds') !== polarity(w)
         ? PASS

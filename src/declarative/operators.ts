@@ -24,7 +24,13 @@ export interface PropertyNode {
 export type Truth =
   | { readonly kind: 'holds' | 'fails'; readonly found: string }
   | { readonly kind: 'unknown'; readonly source: string }
-  | { readonly kind: 'malformed'; readonly found: string };
+  | { readonly kind: 'malformed'; readonly found: string }
+  /**
+   * A reference to a resource where values are compared: no literal, so it equals none of them as
+   * written; but its value (a name, an id) is made at deploy time and may be one of them, so "is
+   * not one of them" is not known, unless every one is '' (a reference is never empty).
+   */
+  | { readonly kind: 'reference'; readonly found: string; readonly mayEqual: boolean };
 
 /** A requirement in words: `is at least 365` for the docs, `be at least 365` after "must". */
 export interface Wording {
@@ -199,7 +205,11 @@ function equality(expected: readonly Scalar[], predicate: string): Test {
               expected.some((e) => sameValue(resolved.value, e)),
               node,
             )
-          : { kind: 'fails', found: `${foundText(node)}, not a literal value` },
+          : {
+              kind: 'reference',
+              found: `${foundText(node)}, not a literal value`,
+              mayEqual: expected.some((e) => e !== ''),
+            },
       ),
     wording: wordingOf('be', predicate),
   };

@@ -88,6 +88,8 @@ function shippedControl(id: string): Catalogue {
 
 /** The declarative control of the shipped catalogue that covers each of these control labels. */
 const DECLARATIVE_FOR_CONTROL: Readonly<Record<string, string>> = {
+  'apigw-execution-logging': 'APIGateway.1',
+  'cloudtrail-kms': 'CloudTrail.3',
   'cloudtrail-log-validation': 'CloudTrail.1',
   'dynamodb-pitr': 'DynamoDB.1',
   'ecr-scan-on-push': 'ECR.1',
@@ -96,6 +98,7 @@ const DECLARATIVE_FOR_CONTROL: Readonly<Record<string, string>> = {
   'rds-deletion-protection': 'RDS.1',
   'rds-multi-az': 'RDS.3',
   'rds-backup-retention': 'RDS.4',
+  'rds-not-public': 'RDS.6',
   's3-public-access-block': 'S3.3',
 };
 

@@ -633,8 +633,15 @@ describe('intrinsics, read through the resolver', () => {
       "A is a reference to AWS::S3::Bucket Logs, not a literal value (it must be 'my-bucket')",
     ],
     [
-      'Ref to a resource is none of the literals',
+      'Ref to a resource under notIn: its deploy-time value may be one of the literals',
       { path: 'A', notIn: ['alias/aws/s3'] },
+      { A: { Ref: 'Logs' } },
+      'unknown',
+      "A is a reference to AWS::S3::Bucket Logs, not a literal value: its value is made at deploy time and may be what it must not be (it must not be one of 'alias/aws/s3')",
+    ],
+    [
+      "Ref to a resource under notEquals '': a reference is never empty",
+      { path: 'A', notEquals: '' },
       { A: { Ref: 'Logs' } },
       'pass',
     ],

@@ -3,11 +3,15 @@
  * shared by the check tests (shipped-controls.test.ts) and the fix tests (shipped-fixes.test.ts).
  */
 import {
+  aws_apigateway as apigateway,
   aws_cloudtrail as cloudtrail,
+  aws_codebuild as codebuild,
   aws_dynamodb as dynamodb,
   aws_ec2 as ec2,
   aws_ecr as ecr,
   aws_efs as efs,
+  aws_kms as kms,
+  aws_lambda as lambda,
   aws_logs as logs,
   aws_rds as rds,
   aws_s3 as s3,
@@ -17,6 +21,7 @@ import {
   Duration,
   Fn,
   Stack,
+  Token,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 
@@ -49,12 +54,25 @@ export interface ShippedControl {
   readonly property: string;
   /** An L1 with `value` at `property` (typed properties; an intrinsic passed as a token). */
   readonly l1: (scope: Construct, value: unknown) => CfnResource;
-  /** A compliant value at `property`, and a non-compliant one as the reason shows it. */
+  /**
+   * A compliant value at `property`, and a non-compliant one as the reason shows it; none for a
+   * control that asks only that the property be set (`anyValueComplies`).
+   */
   readonly good: unknown;
-  readonly bad: unknown;
-  readonly badText: string;
+  readonly bad?: unknown;
+  readonly badText?: string;
   /** Whether an absent `property` complies (a log group without retention keeps its events forever). */
   readonly absentComplies?: boolean;
+  /**
+   * Whether any value complies, one known only at deploy time included (`exists: true`): only an
+   * absent `property` is a finding.
+   */
+  readonly anyValueComplies?: boolean;
+  /**
+   * Whether the control says only what the value must not be (`notEquals`): a reference to a
+   * resource is then unverifiable, its deploy-time value (a name, an id) may be the forbidden one.
+   */
+  readonly forbidsOnly?: boolean;
   /** The control's own cases: L2 with the right prop, default L2, L2 with a wrong value, and more. */
   readonly cases: readonly Case[];
   /** The catalogue's fix; none for a control without one (its description says why). */
@@ -242,20 +260,215 @@ function auroraExemptionCases(own: string): Case[] {
   ];
 }
 
+function cfnTrail(scope: Construct, props: Partial<cloudtrail.CfnTrailProps> = {}): cloudtrail.CfnTrail {
+  return new cloudtrail.CfnTrail(scope, 'Subject', { isLogging: true, s3BucketName: 'trail-logs', ...props });
+}
+
+/** A REST API with one method (CDK refuses one without), whose one stage has these options. */
+function restApi(scope: Construct, deployOptions: apigateway.StageOptions = {}): apigateway.RestApi {
+  const api = new apigateway.RestApi(scope, 'Subject', { deployOptions });
+  api.root.addMethod('GET');
+  api.root.addResource('items').addMethod('GET');
+  return api;
+}
+
+function cfnStage(scope: Construct, props: Partial<apigateway.CfnStageProps>): apigateway.CfnStage {
+  return new apigateway.CfnStage(scope, 'Subject', { restApiId: 'a1b2c3d4e5', stageName: 'prod', ...props });
+}
+
+/** Execution logging for every method of a stage, as CDK renders `deployOptions.loggingLevel`. */
+const everyMethod = (loggingLevel: unknown): apigateway.CfnStage.MethodSettingProperty => ({
+  resourcePath: '/*',
+  httpMethod: '*',
+  loggingLevel: loggingLevel as string,
+});
+
+/** The reason of a method setting without LoggingLevel: it breaks both tests of APIGateway.1. */
+const unsetLevel = (index: number) =>
+  `${NOT_SET(`MethodSettings[${index}].LoggingLevel`, 'set')}; ` +
+  NOT_SET(`MethodSettings[${index}].LoggingLevel`, "one of 'ERROR', 'INFO'");
+
+/**
+ * The reason of an API Gateway control on a stage: its own `fault`, then the alternatives that
+ * judge a deployment making its stage (StageDescription.`property`), which a stage has not.
+ */
+const onStage = (fault: string, property = 'LoggingLevel', must = "one of 'ERROR', 'INFO'") =>
+  `none of these holds: ${fault}; ${NOT_SET(`StageDescription.${property}`, must)}; ` +
+  "StageName is 'prod' (it must not be set)";
+
+/** A function with a URL of these options (the URL is the subject). */
+function functionUrl(scope: Construct, options: lambda.FunctionUrlOptions = {}): lambda.Function {
+  const fn = new lambda.Function(scope, 'Subject', {
+    runtime: lambda.Runtime.NODEJS_20_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200 });'),
+  });
+  fn.addFunctionUrl(options);
+  return fn;
+}
+
+function project(scope: Construct, environment: codebuild.BuildEnvironment = {}): codebuild.Project {
+  return new codebuild.Project(scope, 'Subject', {
+    buildSpec: codebuild.BuildSpec.fromObject({ version: '0.2', phases: { build: { commands: ['make'] } } }),
+    environment,
+  });
+}
+
+function cfnProject(scope: Construct, privilegedMode: unknown): codebuild.CfnProject {
+  return new codebuild.CfnProject(scope, 'Subject', {
+    artifacts: { type: 'NO_ARTIFACTS' },
+    source: { type: 'NO_SOURCE', buildSpec: 'version: 0.2' },
+    serviceRole: 'arn:aws:iam::111111111111:role/build',
+    environment: {
+      type: 'LINUX_CONTAINER',
+      computeType: 'BUILD_GENERAL1_SMALL',
+      image: 'aws/codebuild/standard:7.0',
+      privilegedMode: privilegedMode as boolean,
+    },
+  });
+}
+
+/** A lifecycle policy that keeps the last 10 images, as CDK renders `lifecycleRules`. */
+const KEEP_TEN = [{ maxImageCount: 10 }];
+const KEEP_TEN_TEXT = JSON.stringify({
+  rules: [
+    {
+      rulePriority: 1,
+      selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 10 },
+      action: { type: 'expire' },
+    },
+  ],
+});
+
+/** The resource with `value` at `path` as written, past the L1's types: a string where CloudFormation reads a boolean. */
+function withOverride<T extends CfnResource>(resource: T, path: string, value: unknown): T {
+  resource.addPropertyOverride(path, value);
+  return resource;
+}
+
 const NOT_SET = (property: string, must: string) => `${property} is not set (it must be ${must})`;
 
 export const SHIPPED_CONTROLS: readonly ShippedControl[] = [
+  /*
+   * APIGateway.1 reads a list (MethodSettings[*].LoggingLevel): the generic intrinsic cases put their
+   * value at the first method setting (MethodSettings[0]), where the list path reads it, so none is
+   * skipped; what only a list has (no element, a second element) is in the cases below. No fix (see
+   * the catalogue): shipped-fixes.test.ts shows the finding stays.
+   */
+  {
+    id: 'APIGateway.1',
+    resourceType: 'AWS::ApiGateway::Stage',
+    below: 'C3I1A3',
+    property: 'MethodSettings[0].LoggingLevel',
+    l1: (scope, value) => cfnStage(scope, { methodSettings: [everyMethod(value)] }),
+    good: 'ERROR',
+    bad: 'OFF',
+    badText: "'OFF'",
+    cases: [
+      {
+        name: 'L2 with loggingLevel INFO',
+        build: (scope) => restApi(scope, { loggingLevel: apigateway.MethodLoggingLevel.INFO }),
+        status: 'compliant',
+      },
+      {
+        name: 'L2 with loggingLevel ERROR',
+        build: (scope) => restApi(scope, { loggingLevel: apigateway.MethodLoggingLevel.ERROR }),
+        status: 'compliant',
+      },
+      {
+        name: 'L2 with loggingLevel ERROR and INFO on one method',
+        build: (scope) =>
+          restApi(scope, {
+            loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+            methodOptions: { '/items/GET': { loggingLevel: apigateway.MethodLoggingLevel.INFO } },
+          }),
+        status: 'compliant',
+      },
+      {
+        name: "L2 with CDK's default (no method settings)",
+        build: (scope) => restApi(scope),
+        status: 'non-compliant',
+        reason: onStage(
+          'MethodSettings is not set (every MethodSettings[*].LoggingLevel must be set, and there must be at least one)',
+        ),
+      },
+      {
+        name: 'L2 with loggingLevel OFF',
+        build: (scope) => restApi(scope, { loggingLevel: apigateway.MethodLoggingLevel.OFF }),
+        status: 'non-compliant',
+        reason: onStage("MethodSettings[0].LoggingLevel is 'OFF' (it must be one of 'ERROR', 'INFO')"),
+      },
+      {
+        name: 'L2 with loggingLevel INFO, OFF on one method',
+        build: (scope) =>
+          restApi(scope, {
+            loggingLevel: apigateway.MethodLoggingLevel.INFO,
+            methodOptions: { '/items/GET': { loggingLevel: apigateway.MethodLoggingLevel.OFF } },
+          }),
+        status: 'non-compliant',
+        reason: onStage("MethodSettings[1].LoggingLevel is 'OFF' (it must be one of 'ERROR', 'INFO')"),
+      },
+      {
+        name: 'L2 with metrics only (a method setting without LoggingLevel)',
+        build: (scope) => restApi(scope, { metricsEnabled: true }),
+        status: 'non-compliant',
+        reason: onStage(unsetLevel(0)),
+      },
+      {
+        name: 'L1 with an empty list of method settings',
+        build: (scope) => cfnStage(scope, { methodSettings: [] }),
+        status: 'non-compliant',
+        reason: onStage(
+          'MethodSettings is empty (every MethodSettings[*].LoggingLevel must be set, and there must be at least one)',
+        ),
+      },
+      {
+        name: 'L1 with a second method setting without LoggingLevel',
+        build: (scope) =>
+          cfnStage(scope, {
+            methodSettings: [everyMethod('INFO'), { resourcePath: '/~1items', httpMethod: 'GET' }],
+          }),
+        status: 'non-compliant',
+        reason: onStage(unsetLevel(1)),
+      },
+    ],
+  },
+  /* APIGateway.2 has no fix (see the catalogue): shipped-fixes.test.ts shows the finding stays. */
+  {
+    id: 'APIGateway.2',
+    resourceType: 'AWS::ApiGateway::Stage',
+    below: 'C3I2A3',
+    property: 'TracingEnabled',
+    l1: (scope, value) => cfnStage(scope, { tracingEnabled: value as boolean }),
+    good: true,
+    bad: false,
+    badText: 'false',
+    cases: [
+      {
+        name: 'L2 with tracingEnabled',
+        build: (scope) => restApi(scope, { tracingEnabled: true }),
+        status: 'compliant',
+      },
+      {
+        name: "L2 with CDK's default",
+        build: (scope) => restApi(scope),
+        status: 'non-compliant',
+        reason: onStage(NOT_SET('TracingEnabled', 'true'), 'TracingEnabled', 'true'),
+      },
+      {
+        name: 'L2 with tracingEnabled false',
+        build: (scope) => restApi(scope, { tracingEnabled: false }),
+        status: 'non-compliant',
+        reason: onStage('TracingEnabled is false (it must be true)', 'TracingEnabled', 'true'),
+      },
+    ],
+  },
   {
     id: 'CloudTrail.1',
     resourceType: 'AWS::CloudTrail::Trail',
     below: 'C3I1A3',
     property: 'EnableLogFileValidation',
-    l1: (scope, value) =>
-      new cloudtrail.CfnTrail(scope, 'Subject', {
-        isLogging: true,
-        s3BucketName: 'trail-logs',
-        enableLogFileValidation: value as boolean,
-      }),
+    l1: (scope, value) => cfnTrail(scope, { enableLogFileValidation: value as boolean }),
     good: true,
     bad: false,
     badText: 'false',
@@ -278,8 +491,7 @@ export const SHIPPED_CONTROLS: readonly ShippedControl[] = [
       },
       {
         name: 'L1 without EnableLogFileValidation',
-        build: (scope) =>
-          new cloudtrail.CfnTrail(scope, 'Subject', { isLogging: true, s3BucketName: 'logs' }),
+        build: (scope) => cfnTrail(scope),
         status: 'non-compliant',
         reason: NOT_SET('EnableLogFileValidation', 'true'),
       },
@@ -290,6 +502,131 @@ export const SHIPPED_CONTROLS: readonly ShippedControl[] = [
       kept: { TrailName: 'audit', IsLogging: true },
       fixed: { EnableLogFileValidation: true },
     },
+  },
+  {
+    id: 'CloudTrail.2',
+    resourceType: 'AWS::CloudTrail::Trail',
+    below: 'C3I1A3',
+    property: 'IsMultiRegionTrail',
+    l1: (scope, value) => cfnTrail(scope, { isMultiRegionTrail: value as boolean }),
+    good: true,
+    bad: false,
+    badText: 'false',
+    cases: [
+      {
+        name: 'L2 with isMultiRegionTrail',
+        build: (scope) => new cloudtrail.Trail(scope, 'Subject', { isMultiRegionTrail: true }),
+        status: 'compliant',
+      },
+      {
+        name: "L2 with CDK's default (every region)",
+        build: (scope) => new cloudtrail.Trail(scope, 'Subject'),
+        status: 'compliant',
+      },
+      {
+        name: 'L2 with isMultiRegionTrail false',
+        build: (scope) => new cloudtrail.Trail(scope, 'Subject', { isMultiRegionTrail: false }),
+        status: 'non-compliant',
+        reason: 'IsMultiRegionTrail is false (it must be true)',
+      },
+      {
+        name: "L1 with IsMultiRegionTrail 'false' (CloudFormation reads it as false)",
+        build: (scope) => withOverride(cfnTrail(scope), 'IsMultiRegionTrail', 'false'),
+        status: 'non-compliant',
+        reason: "IsMultiRegionTrail is 'false' (it must be true)",
+      },
+      {
+        name: "L1 without IsMultiRegionTrail (CloudFormation's default: one region)",
+        build: (scope) => cfnTrail(scope),
+        status: 'non-compliant',
+        reason: NOT_SET('IsMultiRegionTrail', 'true'),
+      },
+    ],
+    fix: {
+      build: (scope) =>
+        new cloudtrail.Trail(scope, 'Subject', { isMultiRegionTrail: false, trailName: 'audit' }),
+      kept: { TrailName: 'audit', IsLogging: true, IncludeGlobalServiceEvents: true },
+      fixed: { IsMultiRegionTrail: true },
+    },
+  },
+  /*
+   * CloudTrail.3 asks only that KMSKeyId be set: any value complies, a parameter, an import or a
+   * reference too (the generic intrinsic cases show it), so it has no non-compliant value and the
+   * Fn::If case with one does not apply; its Fn::If with AWS::NoValue is a finding. No fix (see the
+   * catalogue): shipped-fixes.test.ts shows the finding stays.
+   */
+  {
+    id: 'CloudTrail.3',
+    resourceType: 'AWS::CloudTrail::Trail',
+    below: 'C1I3A3',
+    property: 'KMSKeyId',
+    // CfnTrail takes a key or a string here, so an intrinsic goes in as a string token.
+    l1: (scope, value) => cfnTrail(scope, { kmsKeyId: Token.asString(value) }),
+    good: 'alias/trail-logs',
+    anyValueComplies: true,
+    cases: [
+      {
+        name: 'L2 with an encryptionKey',
+        build: (scope) =>
+          new cloudtrail.Trail(scope, 'Subject', { encryptionKey: new kms.Key(scope, 'TrailKey') }),
+        status: 'compliant',
+      },
+      {
+        // First: CloudTrail.2's fix changes it, so the no-fix test sees the remediations at work on it.
+        name: 'L2 of one region without a key',
+        build: (scope) => new cloudtrail.Trail(scope, 'Subject', { isMultiRegionTrail: false }),
+        status: 'non-compliant',
+        reason: NOT_SET('KMSKeyId', 'set'),
+      },
+      {
+        name: "L2 with CDK's default (no key)",
+        build: (scope) => new cloudtrail.Trail(scope, 'Subject'),
+        status: 'non-compliant',
+        reason: NOT_SET('KMSKeyId', 'set'),
+      },
+    ],
+  },
+  /* CodeBuild.3 has no fix (see the catalogue): shipped-fixes.test.ts shows the finding stays. */
+  {
+    id: 'CodeBuild.3',
+    resourceType: 'AWS::CodeBuild::Project',
+    below: 'C3I1A3',
+    property: 'Environment.PrivilegedMode',
+    l1: cfnProject,
+    good: false,
+    bad: true,
+    badText: 'true',
+    absentComplies: true,
+    forbidsOnly: true,
+    cases: [
+      {
+        name: 'L2 with privileged false',
+        build: (scope) => project(scope, { privileged: false }),
+        status: 'compliant',
+      },
+      {
+        name: "L2 with CDK's default (PrivilegedMode false)",
+        build: (scope) => project(scope),
+        status: 'compliant',
+      },
+      {
+        name: "L1 without PrivilegedMode (CloudFormation's default: false)",
+        build: (scope) => cfnProject(scope, undefined),
+        status: 'compliant',
+      },
+      {
+        name: 'L2 with privileged',
+        build: (scope) => project(scope, { privileged: true }),
+        status: 'non-compliant',
+        reason: 'Environment.PrivilegedMode is true (it must not be true)',
+      },
+      {
+        name: "L1 with PrivilegedMode 'True' (CloudFormation reads it as true)",
+        build: (scope) => withOverride(cfnProject(scope, false), 'Environment.PrivilegedMode', 'True'),
+        status: 'non-compliant',
+        reason: "Environment.PrivilegedMode is 'True' (it must not be true)",
+      },
+    ],
   },
   {
     id: 'DynamoDB.1',
@@ -635,6 +972,40 @@ export const SHIPPED_CONTROLS: readonly ShippedControl[] = [
       fixed: { ImageTagMutability: 'IMMUTABLE' },
     },
   },
+  /*
+   * ECR.3 asks only that a lifecycle policy be set: any value complies (see CloudTrail.3). No fix
+   * (see the catalogue): shipped-fixes.test.ts shows the finding stays.
+   */
+  {
+    id: 'ECR.3',
+    resourceType: 'AWS::ECR::Repository',
+    below: 'C3I1A3',
+    property: 'LifecyclePolicy.LifecyclePolicyText',
+    l1: (scope, value) =>
+      new ecr.CfnRepository(scope, 'Subject', { lifecyclePolicy: { lifecyclePolicyText: value as string } }),
+    good: KEEP_TEN_TEXT,
+    anyValueComplies: true,
+    cases: [
+      {
+        name: 'L2 with lifecycleRules',
+        build: (scope) => new ecr.Repository(scope, 'Subject', { lifecycleRules: KEEP_TEN }),
+        status: 'compliant',
+      },
+      {
+        name: "L2 with CDK's default",
+        build: (scope) => new ecr.Repository(scope, 'Subject'),
+        status: 'non-compliant',
+        reason: NOT_SET('LifecyclePolicy.LifecyclePolicyText', 'set'),
+      },
+      {
+        name: 'L1 with a LifecyclePolicy of a RegistryId only',
+        build: (scope) =>
+          new ecr.CfnRepository(scope, 'Subject', { lifecyclePolicy: { registryId: '111111111111' } }),
+        status: 'non-compliant',
+        reason: NOT_SET('LifecyclePolicy.LifecyclePolicyText', 'set'),
+      },
+    ],
+  },
   {
     id: 'EFS.1',
     resourceType: 'AWS::EFS::FileSystem',
@@ -669,6 +1040,52 @@ export const SHIPPED_CONTROLS: readonly ShippedControl[] = [
       kept: { PerformanceMode: 'maxIO' },
       fixed: { 'BackupPolicy.Status': 'ENABLED' },
     },
+  },
+  /*
+   * Lambda.2 has no fix (see the catalogue), and no control fixes a function URL: shipped-fixes.test.ts
+   * shows the finding stays.
+   */
+  {
+    id: 'Lambda.2',
+    resourceType: 'AWS::Lambda::Url',
+    below: 'C1I3A3',
+    property: 'AuthType',
+    l1: (scope, value) =>
+      new lambda.CfnUrl(scope, 'Subject', {
+        authType: value as string,
+        targetFunctionArn: 'arn:aws:lambda:eu-west-1:111111111111:function:orders',
+      }),
+    good: 'AWS_IAM',
+    bad: 'NONE',
+    badText: "'NONE'",
+    cases: [
+      {
+        name: 'L2 with authType AWS_IAM',
+        build: (scope) => functionUrl(scope, { authType: lambda.FunctionUrlAuthType.AWS_IAM }),
+        status: 'compliant',
+      },
+      {
+        name: "L2 with CDK's default (AWS_IAM)",
+        build: (scope) => functionUrl(scope),
+        status: 'compliant',
+      },
+      {
+        name: 'L2 with authType NONE',
+        build: (scope) => functionUrl(scope, { authType: lambda.FunctionUrlAuthType.NONE }),
+        status: 'non-compliant',
+        reason: "AuthType is 'NONE' (it must be 'AWS_IAM')",
+      },
+      {
+        name: "L1 with AuthType 'aws_iam' (not the value Lambda accepts)",
+        build: (scope) =>
+          new lambda.CfnUrl(scope, 'Subject', {
+            authType: 'aws_iam',
+            targetFunctionArn: 'arn:aws:lambda:eu-west-1:111111111111:function:orders',
+          }),
+        status: 'non-compliant',
+        reason: "AuthType is 'aws_iam' (it must be 'AWS_IAM')",
+      },
+    ],
   },
   {
     id: 'Logs.1',
@@ -922,6 +1339,125 @@ export const SHIPPED_CONTROLS: readonly ShippedControl[] = [
         }),
       kept: { DeletionProtection: true, PreferredBackupWindow: '03:00-04:00', Engine: 'aurora-postgresql' },
       fixed: { BackupRetentionPeriod: 7 },
+    },
+  },
+  {
+    id: 'RDS.6',
+    resourceType: 'AWS::RDS::DBInstance',
+    below: 'C1I3A3',
+    property: 'PubliclyAccessible',
+    l1: (scope, value) => cfnInstance(scope, { publiclyAccessible: value as boolean }),
+    good: false,
+    bad: true,
+    badText: 'true',
+    cases: [
+      {
+        name: 'L2 with publiclyAccessible false',
+        build: (scope) => instance(scope, { publiclyAccessible: false }),
+        status: 'compliant',
+      },
+      {
+        name: "L2 in isolated subnets with CDK's default (CDK renders PubliclyAccessible false)",
+        build: (scope) => instance(scope),
+        status: 'compliant',
+      },
+      {
+        name: "a real Aurora cluster's writer instance (CDK renders PubliclyAccessible false)",
+        build: auroraCluster,
+        status: 'compliant',
+      },
+      {
+        name: "L2 in public subnets with CDK's default (CDK renders PubliclyAccessible true)",
+        build: (scope) => instance(scope, { vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } }),
+        status: 'non-compliant',
+        reason: 'PubliclyAccessible is true (it must be false)',
+      },
+      {
+        name: 'L2 in isolated subnets with publiclyAccessible true',
+        build: (scope) => instance(scope, { publiclyAccessible: true }),
+        status: 'non-compliant',
+        reason: 'PubliclyAccessible is true (it must be false)',
+      },
+      {
+        name: "L1 without PubliclyAccessible (CloudFormation's default depends on the subnet group)",
+        build: (scope) => cfnInstance(scope, {}),
+        status: 'non-compliant',
+        reason: NOT_SET('PubliclyAccessible', 'false'),
+      },
+      {
+        name: 'L1 Aurora instance in a cluster without PubliclyAccessible (no Aurora exemption)',
+        build: (scope) => cfnInstance(scope, { engine: 'aurora-postgresql', dbClusterIdentifier: 'orders' }),
+        status: 'non-compliant',
+        reason: NOT_SET('PubliclyAccessible', 'false'),
+      },
+    ],
+    fix: {
+      build: (scope) =>
+        instance(scope, {
+          vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+          instanceIdentifier: 'orders',
+        }),
+      kept: { DBInstanceIdentifier: 'orders', Engine: 'postgres' },
+      fixed: { PubliclyAccessible: false },
+    },
+  },
+  {
+    id: 'RDS.7',
+    resourceType: 'AWS::RDS::DBInstance',
+    below: 'C3I1A3',
+    property: 'AutoMinorVersionUpgrade',
+    l1: (scope, value) => cfnInstance(scope, { autoMinorVersionUpgrade: value as boolean }),
+    good: true,
+    bad: false,
+    badText: 'false',
+    absentComplies: true,
+    forbidsOnly: true,
+    cases: [
+      {
+        name: 'L2 with autoMinorVersionUpgrade',
+        build: (scope) => instance(scope, { autoMinorVersionUpgrade: true }),
+        status: 'compliant',
+      },
+      {
+        name: "L2 with CDK's default (not set: CloudFormation's default takes them)",
+        build: (scope) => instance(scope),
+        status: 'compliant',
+      },
+      {
+        name: "a real Aurora cluster's writer instance",
+        build: auroraCluster,
+        status: 'compliant',
+      },
+      {
+        name: 'L2 with autoMinorVersionUpgrade false',
+        build: (scope) => instance(scope, { autoMinorVersionUpgrade: false }),
+        status: 'non-compliant',
+        reason: 'AutoMinorVersionUpgrade is false (it must not be false)',
+      },
+      {
+        name: 'an Aurora cluster whose writer has autoMinorVersionUpgrade false',
+        build: (scope) =>
+          cluster(scope, {
+            writer: rds.ClusterInstance.provisioned('Writer', { autoMinorVersionUpgrade: false }),
+          }).node.findChild('Writer'),
+        status: 'non-compliant',
+        reason: 'AutoMinorVersionUpgrade is false (it must not be false)',
+      },
+      {
+        name: "L1 with AutoMinorVersionUpgrade 'False' (CloudFormation reads it as false)",
+        build: (scope) => withOverride(cfnInstance(scope, {}), 'AutoMinorVersionUpgrade', 'False'),
+        status: 'non-compliant',
+        reason: "AutoMinorVersionUpgrade is 'False' (it must not be false)",
+      },
+    ],
+    fix: {
+      build: (scope) =>
+        instance(scope, {
+          autoMinorVersionUpgrade: false,
+          preferredMaintenanceWindow: 'sun:03:00-sun:04:00',
+        }),
+      kept: { PreferredMaintenanceWindow: 'sun:03:00-sun:04:00', Engine: 'postgres' },
+      fixed: { AutoMinorVersionUpgrade: true },
     },
   },
   {

@@ -11,6 +11,7 @@ import * as path from 'path';
 import {
   App,
   Aspects,
+  aws_logs as logs,
   CfnResource,
   CloudFormationValidatePlugin,
   NestedStack,
@@ -86,6 +87,8 @@ interface Fixed {
   readonly evaluations: readonly Evaluation[];
   /** The controls whose fix changed the subject. */
   readonly remediatedBy: readonly string[];
+  /** The construct paths of what any fix changed. */
+  readonly remediatedPaths: readonly string[];
   readonly templates: Record<string, CfnTemplate>;
   /** The subject's rendered properties. */
   readonly properties: Record<string, unknown>;
@@ -118,6 +121,7 @@ function synthFixed(control: ShippedControl, build: Build, applications: number,
     remediatedBy: pack.evaluations
       .filter((e) => e.status === 'remediated' && e.constructPath === subject.node.path)
       .map((e) => e.controlId),
+    remediatedPaths: pack.evaluations.filter((e) => e.status === 'remediated').map((e) => e.constructPath!),
     templates,
     properties: templates['Main.template.json'].Resources![stack.getLogicalId(subject)].Properties ?? {},
   };
@@ -159,17 +163,30 @@ describe.each(FIXED.map(({ control, fix }) => [control.id, control, fix] as cons
   },
 );
 
+/**
+ * Resource types no fix changes (a function URL, an API Gateway stage): a log group beside the
+ * subject shows the remediations ran.
+ */
+const NO_FIX_OF_TYPE = ['AWS::Lambda::Url', 'AWS::ApiGateway::Stage'];
+const WITNESS = 'Main/Witness';
+
 describe.each(UNFIXED.map((control) => [control.id, control] as const))(
   '%s, which has no fix',
   (_id, control) => {
     const [noncompliant] = control.cases.filter((c) => c.status === 'non-compliant');
+    const unfixedType = NO_FIX_OF_TYPE.includes(control.resourceType);
+    const build: Build = (scope) => {
+      if (unfixedType) new logs.CfnLogGroup(Stack.of(scope), 'Witness', { retentionInDays: 7 });
+      return noncompliant.build(scope);
+    };
 
     it('keeps its finding under EnterpriseCatalogueRemediations, with the reason and the value it had', () => {
-      const before = synthFixed(control, noncompliant.build, 0, false);
-      const after = synthFixed(control, noncompliant.build, 1, false);
+      const before = synthFixed(control, build, 0, false);
+      const after = synthFixed(control, build, 1, false);
       expect(after.error).toBeUndefined();
-      // The remediations ran on the subject: another control's fix changed it.
-      expect(after.remediatedBy.length).toBeGreaterThan(0);
+      // The remediations ran on the subject (another control's fix changed it), or on the witness.
+      if (unfixedType) expect(after.remediatedPaths).toContain(WITNESS);
+      else expect(after.remediatedBy.length).toBeGreaterThan(0);
       expect(after.evaluations.map(({ status, reason, changes }) => ({ status, reason, changes }))).toEqual([
         { status: 'non-compliant', reason: noncompliant.reason, changes: undefined },
       ]);

@@ -223,8 +223,9 @@ describe('what the engine cannot open is unverifiable, never silence', () => {
     });
     const { pack } = synthesize(app);
     const found = pack.evaluations.filter((e) => e.resourceType === 'AWS::Serverless::Function');
-    // Lambda.1 (the function), Encryption.1 (its queues, topics); no bucket, key or project controls.
-    expect(found.map((e) => e.controlId).sort()).toEqual(['Encryption.1', 'Lambda.1']);
+    // Lambda.1 (the function), Lambda.2 (its function URL), Encryption.1 (its queues, topics); no
+    // bucket, key or project controls.
+    expect(found.map((e) => e.controlId).sort()).toEqual(['Encryption.1', 'Lambda.1', 'Lambda.2']);
     expect(found.every((e) => e.status === 'unverifiable')).toBe(true);
   });
 

@@ -457,7 +457,13 @@ export const COMPLIANT_EXEMPLARS: Readonly<Record<string, Record<string, unknown
   'AWS::SNS::Topic': { KmsMasterKeyId: { Ref: 'Key' } },
   'AWS::SQS::Queue': { KmsMasterKeyId: KEY_ARN },
   'AWS::Logs::LogGroup': { KmsKeyId: KEY_ARN, RetentionInDays: 400 },
-  'AWS::CloudTrail::Trail': { EnableLogFileValidation: true, IsLogging: true, S3BucketName: 'trail-logs' },
+  'AWS::CloudTrail::Trail': {
+    EnableLogFileValidation: true,
+    IsMultiRegionTrail: true,
+    KMSKeyId: KEY_ARN,
+    IsLogging: true,
+    S3BucketName: 'trail-logs',
+  },
   'AWS::DynamoDB::Table': {
     SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: KEY_ARN },
     PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
@@ -482,6 +488,7 @@ export const COMPLIANT_EXEMPLARS: Readonly<Record<string, Record<string, unknown
     DeletionProtection: true,
     MultiAZ: true,
     BackupRetentionPeriod: 7,
+    PubliclyAccessible: false,
   },
   'AWS::RDS::DBCluster': {
     StorageEncrypted: true,
@@ -493,6 +500,7 @@ export const COMPLIANT_EXEMPLARS: Readonly<Record<string, Record<string, unknown
     EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: KEY_ARN },
     ImageScanningConfiguration: { ScanOnPush: true },
     ImageTagMutability: 'IMMUTABLE',
+    LifecyclePolicy: { LifecyclePolicyText: '{"rules":[]}' },
   },
   'AWS::Kinesis::Stream': { StreamEncryption: { EncryptionType: 'KMS', KeyId: KEY_ARN } },
   'AWS::EC2::Volume': { Encrypted: true, KmsKeyId: KEY_ARN },
