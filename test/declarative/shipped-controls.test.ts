@@ -10,6 +10,7 @@ import {
   App,
   Aspects,
   aws_apigateway as apigateway,
+  aws_cloudtrail as cloudtrail,
   aws_dynamodb as dynamodb,
   aws_s3 as s3,
   aws_sqs as sqs,
@@ -100,6 +101,9 @@ function isProd(scope: Construct): CfnCondition {
 /** A control that any value satisfies is met by one known only at deploy time too. */
 const setIsEnough = (c: ShippedControl) => (c.anyValueComplies ? { status: 'compliant' } : undefined);
 
+/** ... unless the empty string is refused: a parameter or an import may be ''. A reference never is. */
+const deployTimeIsEnough = (c: ShippedControl) => (c.emptyIsRefused ? undefined : setIsEnough(c));
+
 const INTRINSICS: readonly IntrinsicCase[] = [
   {
     name: 'Fn::If with a non-compliant branch',
@@ -128,7 +132,7 @@ const INTRINSICS: readonly IntrinsicCase[] = [
     name: 'a CfnParameter',
     value: (scope) => new CfnParameter(scope, 'Setting').value,
     expected: (c) =>
-      setIsEnough(c) ?? {
+      deployTimeIsEnough(c) ?? {
         status: 'unverifiable',
         reason: new RegExp(
           `${escape(c.property)} comes from parameter Setting, which is only known at deploy time`,
@@ -139,7 +143,7 @@ const INTRINSICS: readonly IntrinsicCase[] = [
     name: 'Fn::ImportValue of an export no stack of the app makes',
     value: () => Token.asAny(Fn.importValue('no-such-export')),
     expected: (c) =>
-      setIsEnough(c) ?? {
+      deployTimeIsEnough(c) ?? {
         status: 'unverifiable',
         reason: new RegExp(
           `${escape(c.property)} comes from import of export no-such-export, which is only known at deploy time`,
@@ -336,4 +340,17 @@ it('does not let a global table with no replica pass DynamoDB.3 and DynamoDB.4 o
     ['DynamoDB.4', 'non-compliant'],
   ]);
   expect(judged[0].reason).toMatch(/Replicas is empty/);
+});
+
+it('does not let an empty key id pass CloudTrail.3', () => {
+  const { evaluations } = judgeApp(
+    (stack) =>
+      new cloudtrail.CfnTrail(stack, 'Trail', {
+        isLogging: true,
+        s3BucketName: 'trail-logs',
+        kmsKeyId: '',
+      }),
+  );
+  const [judged] = evaluations.filter((e) => e.controlId === 'CloudTrail.3');
+  expect(judged).toMatchObject({ status: 'non-compliant', reason: "KMSKeyId is '' (it must not be '')" });
 });

@@ -68,6 +68,8 @@ export interface ShippedControl {
    * absent `property` is a finding.
    */
   readonly anyValueComplies?: boolean;
+  /** With `anyValueComplies`: except '' (a parameter or an import may be it; a reference never is). */
+  readonly emptyIsRefused?: boolean;
   /**
    * Whether the control says only what the value must not be (`notEquals`): a reference to a
    * resource is then unverifiable, its deploy-time value (a name, an id) may be the forbidden one.
@@ -564,6 +566,7 @@ export const SHIPPED_CONTROLS: readonly ShippedControl[] = [
     l1: (scope, value) => cfnTrail(scope, { kmsKeyId: Token.asString(value) }),
     good: 'alias/trail-logs',
     anyValueComplies: true,
+    emptyIsRefused: true,
     cases: [
       {
         name: 'L2 with an encryptionKey',
