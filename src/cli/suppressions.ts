@@ -92,15 +92,15 @@ function reviewAssembly(
   const fromMetadata = listAcknowledgements(dir);
   const checked = checkInputs([dir], { catalogue: cataloguePath, today });
   const recorded = recordedReport(dir);
-  const known = new Set(fromMetadata.map((a) => JSON.stringify([a.constructPath, a.id])));
+  const known = new Set(fromMetadata.map((a) => keyOf(a.constructPath, a.id)));
   const onlyRecorded = (recorded?.acknowledgements ?? []).filter(
-    (a) => !known.has(JSON.stringify([a.constructPath, a.id])),
+    (a) => !known.has(keyOf(a.constructPath, a.id)),
   );
-  const onlyRecordedKeys = new Set(onlyRecorded.map((a) => JSON.stringify([a.constructPath, a.id])));
+  const onlyRecordedKeys = new Set(onlyRecorded.map((a) => keyOf(a.constructPath, a.id)));
   const covering = [
     ...coveringOf(checked.evaluations),
     ...coveringOf(recorded?.evaluations ?? []).filter((c) =>
-      onlyRecordedKeys.has(JSON.stringify([c.acknowledgedAt, c.id])),
+      onlyRecordedKeys.has(keyOf(c.acknowledgedAt, c.id)),
     ),
   ];
   const acknowledgements = [
@@ -116,6 +116,11 @@ function reviewAssembly(
   ];
   const stackIds = checked.stacks.map((stack) => stack.stackId);
   return reviewWaivers({ catalogue, stackIds, acknowledgements, covering, today });
+}
+
+/** One acknowledgement: where it was made and its id as acknowledged. */
+function keyOf(constructPath: string, id: string): string {
+  return JSON.stringify([constructPath, id]);
 }
 
 function coveringOf(evaluations: readonly EvaluationRecord[]): CoveringWaiver[] {

@@ -168,7 +168,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
         const element = tree.elementOf(subject);
         return element ? remediationRecordOf(element, subject.findingId) : undefined;
       },
-    }).map((evaluation) => withTreeFacts(evaluation, tree, missed));
+    }).map((evaluation) => withMissedRemediationNote(evaluation, missed));
     this.reported = [];
     this.evaluationsBySubject = new Map();
     for (const evaluation of this.lastEvaluations) {
@@ -359,20 +359,13 @@ function clockOf(root: IConstruct): string {
 }
 
 /**
- * What the tree knows and the template may not: the construct path (CDK writes `aws:cdk:path` only
- * when the CLI asks for it; content no construct renders gets its stack's), and, for a finding in a stack the App's remediations never reached, why.
+ * For a finding in a stack the App's remediations never reached, why. (The construct path is the
+ * engine's already: it asks the tree through `constructPathOf`.)
  */
-function withTreeFacts(
-  evaluation: Evaluation,
-  tree: ConstructIndex,
-  missed: ReadonlySet<string>,
-): Evaluation {
-  const constructPath = evaluation.constructPath ?? tree.subjectOf(evaluation).node.path;
-  const reason =
-    isFinding(evaluation) && missed.has(evaluation.stackId)
-      ? `${evaluation.reason}; ${MISSED_BY_REMEDIATIONS}`
-      : evaluation.reason;
-  return { ...evaluation, constructPath, reason };
+function withMissedRemediationNote(evaluation: Evaluation, missed: ReadonlySet<string>): Evaluation {
+  return isFinding(evaluation) && missed.has(evaluation.stackId)
+    ? { ...evaluation, reason: `${evaluation.reason}; ${MISSED_BY_REMEDIATIONS}` }
+    : evaluation;
 }
 
 /**

@@ -44,6 +44,8 @@ export class EnterpriseCatalogueRemediations implements IAspect {
   public readonly catalogue: Catalogue;
   private readonly rating?: CiaRating;
   private promoted = false;
+  /** The governed rating per stack, worked out once: a stack's context cannot change once it has children. */
+  private readonly ratings = new WeakMap<Stack, CiaRating>();
 
   constructor(private readonly props: EnterpriseCatalogueRemediationsProps = {}) {
     this.catalogue = typeof props.catalogue === 'object' ? props.catalogue : loadCatalogue(props.catalogue);
@@ -57,11 +59,20 @@ export class EnterpriseCatalogueRemediations implements IAspect {
     if (!this.promoted) this.promoteToMutating(node);
     if (Stack.isStack(node)) stacksReachedByRemediations.add(node);
     if (!CfnResource.isCfnResource(node)) return;
-    const { rating } = governedRatingOf(Stack.of(node), this.rating, this.catalogue);
+    const rating = this.ratingOf(Stack.of(node));
     for (const compiledControl of controlsByResourceType(this.catalogue, rating).get(node.cfnResourceType) ??
       []) {
       if (compiledControl.control.remediation.enabled) remediateResource(compiledControl, node, this.props);
     }
+  }
+
+  private ratingOf(stack: Stack): CiaRating {
+    let rating = this.ratings.get(stack);
+    if (!rating) {
+      rating = governedRatingOf(stack, this.rating, this.catalogue).rating;
+      this.ratings.set(stack, rating);
+    }
+    return rating;
   }
 
   /**
