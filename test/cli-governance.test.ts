@@ -2,7 +2,16 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Aspects, aws_kms as kms, CfnResource, Stack, Stage, Validations } from 'aws-cdk-lib';
+import {
+  App,
+  Aspects,
+  aws_kms as kms,
+  CfnResource,
+  NestedStack,
+  Stack,
+  Stage,
+  Validations,
+} from 'aws-cdk-lib';
 import { EnterpriseCatalogueChecks } from '../src';
 import { Evaluation } from '../src/engine/evaluate';
 import { silenceCdkReports, synthError, writeKeyRotationCatalogue } from './helpers';
@@ -184,6 +193,34 @@ waivers:
     const { stdout } = cli(['check', app.outdir, '-c', catalogue, '--now', TODAY, '--format', 'json']);
     expect(JSON.parse(stdout).evaluations.map((e: { status: string }) => e.status)).toEqual([
       'non-compliant',
+    ]);
+  });
+
+  it("a stack's glob covers its nested stacks, but not a Stage built inside it", () => {
+    const hostFile = path.join(tmp, 'host-waivers.yaml');
+    fs.writeFileSync(
+      hostFile,
+      `apiVersion: cdk-catalogue-checks/v1
+kind: CentralWaivers
+waivers:
+  - { control: KMS.1, path: Host/**, reason: Keys of the host stack rotated by the HSM team, ticket: SEC-6, expires: '2026-12-31' }
+`,
+    );
+    const hostCatalogue = writeKeyRotationCatalogue(
+      tmp,
+      [{ id: 'KMS.1' }],
+      'waivers: { file: host-waivers.yaml }',
+    );
+    const app = newApp();
+    const host = new Stack(app, 'Host');
+    new kms.Key(host, 'Own');
+    new kms.Key(new NestedStack(host, 'Nested'), 'Deep');
+    new kms.Key(new Stack(new Stage(host, 'Inner'), 'Svc'), 'Other');
+    const { pack } = synthWithPack(app, hostCatalogue);
+    expect(pack.evaluations.map((e) => [e.stackId, e.status]).sort()).toEqual([
+      ['Host', 'waived'],
+      ['Host/Inner/Svc', 'non-compliant'],
+      ['Host/Nested', 'waived'],
     ]);
   });
 
