@@ -73,6 +73,14 @@ export function readCloudAssembly(dir: string, options: ReadOptions): JudgedInpu
 }
 
 /**
+ * The assembly's construct metadata alone, no template read: what the pack needs at synth beside
+ * the templates it already has (the user's source lines, the logical ids CDK resolved).
+ */
+export function readConstructMetadata(dir: string): ConstructMetadata {
+  return readManifests(dir).metadata;
+}
+
+/**
  * Every acknowledgement the assembly's construct metadata records, whether or not it covers a
  * finding, and whichever plugin it aims at (see `targetedFindingId`).
  */

@@ -107,6 +107,16 @@ export class ConstructMetadata {
     return stacks;
   }
 
+  /**
+   * The data of a construct's `aws:cdk:logicalId` entries, in the order its metadata holds them:
+   * CDK resolved each at synth, so the one a CfnElement recorded of itself is its logical id.
+   */
+  recordedLogicalIds(constructPath: string): readonly unknown[] {
+    return this.entriesOf(constructPath)
+      .filter((entry) => entry.type === LOGICAL_ID)
+      .map((entry) => entry.data);
+  }
+
   /** The construct paths whose `aws:cdk:logicalId` metadata names this resource of this stack. */
   pathsOfLogicalId(stackId: string, logicalId: string): readonly string[] {
     return this.logicalIds.get(stackId)?.get(logicalId) ?? [];

@@ -5,9 +5,11 @@
  */
 export { publishedObjectKeys } from './asset-keys';
 export { InputError } from './input-error';
-export { listAcknowledgements, readCloudAssembly } from './cloud-assembly';
+export { listAcknowledgements, readCloudAssembly, readConstructMetadata } from './cloud-assembly';
+export type { ConstructMetadata } from './construct-metadata';
 export { readTemplateFiles } from './template-files';
 export { templateLineOf } from './template-text';
+export { resourceKeyLines } from './json-keys';
 export { firstUserFrame } from './construct-metadata';
 export type { AssemblyAcknowledgement } from './construct-metadata';
 export type { JudgedInput, ReadOptions, SourceLocation } from './types';

@@ -2,7 +2,7 @@ import * as path from 'path';
 import { Document, isAlias, isMap, isScalar, isSeq, LineCounter, Node, parseDocument } from 'yaml';
 import type { CfnTemplate } from '../engine/template';
 import { InputError } from './input-error';
-import { visitJsonKeys } from './json-keys';
+import { resourceKeyLines, visitJsonKeys } from './json-keys';
 
 /**
  * A CloudFormation template's text, JSON or YAML, read into the long JSON form the engine judges:
@@ -192,12 +192,7 @@ export function templateLineOf(templateText: string, logicalId: string): number 
 function resourceLines(text: string): Map<string, number> {
   const lines = new Map<string, number>();
   try {
-    if (/^\uFEFF?\s*\{/.test(text) && isJson(text)) {
-      visitJsonKeys(text.replace(/^\uFEFF/, ''), ({ key, path: keys, line }) => {
-        if (keys.length === 1 && keys[0] === 'Resources' && !lines.has(key)) lines.set(key, line);
-      });
-      return lines;
-    }
+    if (/^\uFEFF?\s*\{/.test(text) && isJson(text)) return resourceKeyLines(text.replace(/^\uFEFF/, ''));
     const counter = new LineCounter();
     const doc: Document = parseDocument(text, { lineCounter: counter, resolveKnownTags: false });
     const resources = isMap(doc.contents) ? doc.contents.get('Resources', true) : undefined;

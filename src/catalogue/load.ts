@@ -7,6 +7,7 @@ import { readCentralWaivers } from '../waivers/central';
 import { conditionProblems } from '../declarative/condition';
 import { applyOverrides, resolveExtends } from './layering';
 import { createAjv } from './ajv';
+import { readPrebuiltCatalogue } from './prebuilt';
 import { CatalogueError, CatalogueProblem } from './errors';
 import {
   Baseline,
@@ -432,7 +433,9 @@ function loadWithin(target: string, chain: readonly string[]): Catalogue {
     (!cached.catalogue.extends || loadWithin(cached.catalogue.extends, [...chain, target]) === cached.base)
   )
     return cached.catalogue;
-  const loaded = readCatalogue(target, chain);
+  const prebuilt =
+    target === path.resolve(DEFAULT_CATALOGUE_PATH) ? readPrebuiltCatalogue(target) : undefined;
+  const loaded = prebuilt ? { catalogue: prebuilt, centralStamp: '' } : readCatalogue(target, chain);
   cache.set(target, { ...loaded, stamp });
   return loaded.catalogue;
 }

@@ -1,8 +1,9 @@
+import type Ajv from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import { RuleModule } from '../rules/rule';
 import { createAjv } from './ajv';
 
-const ajv = createAjv();
+let ajv: Ajv | undefined;
 const validators = new WeakMap<RuleModule, ValidateFunction>();
 
 /**
@@ -13,6 +14,7 @@ export function withParamDefaults(
   rule: RuleModule,
   params: Record<string, unknown>,
 ): Record<string, unknown> {
+  ajv ??= createAjv();
   let validate = validators.get(rule);
   if (!validate) {
     validate = ajv.compile(rule.meta.paramsSchema);

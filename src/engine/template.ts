@@ -49,6 +49,8 @@ export interface StackTemplate {
   readonly region?: string;
   /** For a nested stack: its parent and the logical id of the parent's `AWS::CloudFormation::Stack` resource. */
   readonly parent?: NestedStackLink;
+  /** The file the template was read from, when it was read from one (a synth's cdk.out). */
+  readonly templateFile?: string;
 }
 
 export interface NestedStackLink {

@@ -7,15 +7,28 @@ import { WaiverScope } from '../catalogue/model';
 
 /**
  * Finds the acknowledgement closest to a construct (itself, then its ancestors) for a finding id,
- * in either form users write it: CDK's qualified `Pack::Pack-Rule` or the bare `Pack-Rule`.
+ * in either form users write it: CDK's qualified `Pack::Pack-Rule` or the bare `Pack-Rule`. Each
+ * construct's acknowledgements are read once per validation (the tree no longer changes then), not
+ * once per finding under it.
  */
-export function findAcknowledgement(
-  construct: IConstruct,
-  findingId: string,
-  packNamespace: string,
-): Waiver | undefined {
-  const scopes = [...construct.node.scopes].reverse().map(acknowledgingScope);
-  return firstAcknowledgement(scopes, findingId, packNamespace);
+export class AcknowledgementFinder {
+  private readonly scopes = new Map<IConstruct, AcknowledgingScope>();
+
+  constructor(private readonly packNamespace: string) {}
+
+  public find(construct: IConstruct, findingId: string): Waiver | undefined {
+    const scopes = [...construct.node.scopes].reverse().map((scope) => this.scopeOf(scope));
+    return firstAcknowledgement(scopes, findingId, this.packNamespace);
+  }
+
+  private scopeOf(construct: IConstruct): AcknowledgingScope {
+    let scope = this.scopes.get(construct);
+    if (!scope) {
+      scope = acknowledgingScope(construct);
+      this.scopes.set(construct, scope);
+    }
+    return scope;
+  }
 }
 
 function acknowledgingScope(scope: IConstruct): AcknowledgingScope {

@@ -1,5 +1,9 @@
 import { CfnElement, CfnResource, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import type { ConstructMetadata } from '../assembly';
+
+/** CDK's metadata type for the logical id each CfnElement records of itself. */
+const LOGICAL_ID_METADATA = 'aws:cdk:logicalId';
 
 /** What an evaluation is about, as the engine names it. */
 interface Subject {
@@ -17,15 +21,18 @@ export class ConstructIndex {
   private readonly byPath = new Map<string, IConstruct>();
   private readonly elements = new Map<string, CfnElement>();
 
-  constructor(private readonly root: IConstruct) {
+  /** `recorded`: the synthesized assembly's metadata, where CDK has resolved every logical id already. */
+  constructor(
+    private readonly root: IConstruct,
+    recorded?: ConstructMetadata,
+  ) {
     for (const construct of root.node.findAll()) {
       this.byPath.set(construct.node.path, construct);
       if (CfnElement.isCfnElement(construct)) {
         const stack = Stack.of(construct);
-        this.elements.set(
-          elementKey(stack.node.path, stack.resolve(construct.logicalId) as string),
-          construct,
-        );
+        const logicalId =
+          recordedLogicalId(construct, recorded) ?? (stack.resolve(construct.logicalId) as string);
+        this.elements.set(elementKey(stack.node.path, logicalId), construct);
       }
     }
   }
@@ -58,6 +65,21 @@ export class ConstructIndex {
     }
     return undefined;
   }
+}
+
+/**
+ * The logical id CDK resolved into the assembly for this element, without resolving it again (the
+ * costliest part of indexing a large app). Only the entry the element recorded of itself counts:
+ * its metadata data is the element's own logical-id token. An entry anyone else added (a claim of
+ * some other resource's id) is never read, so no resource can borrow this element's identity.
+ */
+function recordedLogicalId(element: CfnElement, recorded: ConstructMetadata | undefined): string | undefined {
+  if (!recorded) return undefined;
+  const own = element.node.metadata
+    .filter((entry) => entry.type === LOGICAL_ID_METADATA)
+    .findIndex((entry) => entry.data === element.logicalId);
+  const resolved = own === -1 ? undefined : recorded.recordedLogicalIds(element.node.path)[own];
+  return typeof resolved === 'string' ? resolved : undefined;
 }
 
 function elementKey(stackPath: string, logicalId: string): string {

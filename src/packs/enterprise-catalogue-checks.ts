@@ -11,15 +11,16 @@ import {
 import { NagPack } from 'cdk-nag';
 import { Construct, IConstruct } from 'constructs';
 import { loadCatalogue } from '../catalogue/load';
-import { Catalogue, DEFAULT_WAIVER_POLICY, WaiverPolicy } from '../catalogue/model';
+import { Catalogue, Control, DEFAULT_WAIVER_POLICY, WaiverPolicy } from '../catalogue/model';
 import { CiaRating, formatRating, parseRating, RatingInput } from '../catalogue/rating';
 import { compiledControls } from '../engine/controls';
 import { centralWaiverId, isAimedAt } from '../engine/central-waivers';
 import { evaluate, Evaluation, isFinding, Waiver } from '../engine/evaluate';
 import { StackTemplate } from '../engine/template';
+import { ConstructMetadata, readConstructMetadata } from '../assembly';
 import { ConstructIndex } from './construct-index';
 import { renderedStackTemplates, synthesizedStackTemplates } from './stack-templates';
-import { findAcknowledgement, PackAcknowledgement, packAcknowledgementsUnder } from './acknowledgements';
+import { AcknowledgementFinder, PackAcknowledgement, packAcknowledgementsUnder } from './acknowledgements';
 import { parseClock, utcToday } from '../waivers/policy';
 import {
   describeEvaluation,
@@ -80,6 +81,8 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
   private reported: PolicyViolation[] = [];
   /** The last validation's evaluations by the construct they are reported against. */
   private evaluationsBySubject = new Map<IConstruct, Evaluation[]>();
+  /** The catalogue's controls by id, for the findings' texts. */
+  private readonly controlsById: ReadonlyMap<string, Control>;
 
   constructor(props?: EnterpriseCatalogueChecksProps);
   constructor(scope: IConstruct, props?: EnterpriseCatalogueChecksProps);
@@ -94,6 +97,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
     this.packName = this.catalogue.metadata.packName;
     this.name = this.packName;
     this.ruleIds = compiledControls(this.catalogue).map((c) => c.findingId);
+    this.controlsById = new Map(this.catalogue.controls.map((control) => [control.id, control]));
     this.rating =
       props.rating === undefined ? undefined : parseRating(props.rating, 'EnterpriseCatalogueChecks rating');
     this.reportOnly = props.reportOnly ?? false;
@@ -123,10 +127,11 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
     const root = context.appConstruct;
     const stacks = synthesizedStackTemplates(context, root, this.rateStack);
     const outdir = Stage.isStage(root) ? root.outdir : undefined;
-    return this.check(root, stacks, (evaluations, acknowledgements) => {
-      if (!outdir) return undefined;
+    const recorded = outdir ? assemblyMetadataIn(outdir) : undefined;
+    return this.check(root, stacks, recorded, (evaluations, acknowledgements) => {
+      if (!outdir || !recorded) return undefined;
       try {
-        return writeCatalogueReport(outdir, this.catalogue, stacks, evaluations, acknowledgements);
+        return writeCatalogueReport(outdir, recorded, this.catalogue, stacks, evaluations, acknowledgements);
       } catch (e) {
         // The verdicts stand whatever happens to the record; say so rather than fail the synth here.
         this.reported.push({
@@ -142,28 +147,29 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
 
   /** cdk-nag's direct entry point: judges the stacks under `scope` as they render now, without a full synth. */
   public override validateScope(scope: IConstruct): PolicyValidationPluginReport {
-    return this.check(scope, renderedStackTemplates(scope, this.rateStack));
+    return this.check(scope, renderedStackTemplates(scope, this.rateStack), undefined);
   }
 
   /** Judges the stacks and reports the findings; `record` writes the report of a synth and returns it. */
   private check(
     root: IConstruct,
     stacks: StackTemplate[],
+    recorded: ConstructMetadata | undefined,
     record: (
       evaluations: readonly Evaluation[],
       acknowledgements: readonly PackAcknowledgement[],
     ) => CatalogueReport | undefined = () => undefined,
   ): PolicyValidationPluginReport {
-    const tree = new ConstructIndex(root);
+    const tree = new ConstructIndex(root, recorded);
     const missed = stacksMissedByRemediations(root, tree.stacks());
     const used = new UsedAcknowledgements();
+    const acknowledgementOf = new AcknowledgementFinder(this.name);
     this.lastEvaluations = evaluate({
       catalogue: this.catalogue,
       stacks,
       today: this.now ?? clockOf(root),
       constructPathOf: (stackId, logicalId) => tree.subjectOf({ stackId, logicalId }).node.path,
-      waiverFor: (subject) =>
-        used.record(findAcknowledgement(tree.subjectOf(subject), subject.findingId, this.name)),
+      waiverFor: (subject) => used.record(acknowledgementOf.find(tree.subjectOf(subject), subject.findingId)),
       remediationFor: (subject) => {
         const element = tree.elementOf(subject);
         return element ? remediationRecordOf(element, subject.findingId) : undefined;
@@ -173,7 +179,9 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
     this.evaluationsBySubject = new Map();
     for (const evaluation of this.lastEvaluations) {
       const subject = tree.subjectOf(evaluation);
-      this.evaluationsBySubject.set(subject, [...(this.evaluationsBySubject.get(subject) ?? []), evaluation]);
+      const evaluations = this.evaluationsBySubject.get(subject);
+      if (evaluations) evaluations.push(evaluation);
+      else this.evaluationsBySubject.set(subject, [evaluation]);
     }
     // Every finding is reported: against its resource, else the nearest construct, else its stack.
     for (const [subject, evaluations] of this.evaluationsBySubject) this.report(subject, evaluations);
@@ -306,8 +314,8 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
     });
   }
 
-  private controlOf(evaluation: Evaluation) {
-    return compiledControls(this.catalogue).find((c) => c.control.id === evaluation.controlId)!.control;
+  private controlOf(evaluation: Evaluation): Control {
+    return this.controlsById.get(evaluation.controlId)!;
   }
 
   /**
@@ -350,6 +358,18 @@ function violatingResourceOf(subject: IConstruct, evaluation: Evaluation) {
     resourceLogicalId: evaluation.logicalId,
     locations: [evaluation.property ? `Properties/${evaluation.property}` : 'Properties'],
   };
+}
+
+/**
+ * The metadata CDK wrote into the assembly it has just synthesized; none when it cannot be read (the
+ * pack then works everything out from the tree, as for `validateScope`).
+ */
+function assemblyMetadataIn(outdir: string): ConstructMetadata | undefined {
+  try {
+    return readConstructMetadata(outdir);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The day waivers are judged on from the context key, else today. */

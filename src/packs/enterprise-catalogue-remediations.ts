@@ -5,6 +5,7 @@ import { Catalogue } from '../catalogue/model';
 import { CiaRating, parseRating, RatingInput } from '../catalogue/rating';
 import { controlsByResourceType } from '../engine/controls';
 import { remediateResource } from '../remediations/apply';
+import { forgetRenderedStack } from '../remediations/rendered-stack';
 import { RemediationSettings } from '../remediations/context';
 import { stacksReachedByRemediations } from '../remediations/records';
 import { governedRatingOf } from './rating';
@@ -57,7 +58,11 @@ export class EnterpriseCatalogueRemediations implements IAspect {
 
   public visit(node: IConstruct): void {
     if (!this.promoted) this.promoteToMutating(node);
-    if (Stack.isStack(node)) stacksReachedByRemediations.add(node);
+    if (Stack.isStack(node)) {
+      stacksReachedByRemediations.add(node);
+      // CDK visits a stack before what it holds: its resources are rendered afresh for this pass.
+      forgetRenderedStack(node);
+    }
     if (!CfnResource.isCfnResource(node)) return;
     const rating = this.ratingOf(Stack.of(node));
     for (const compiledControl of controlsByResourceType(this.catalogue, rating).get(node.cfnResourceType) ??

@@ -1,8 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { readCloudAssembly, templateLineOf } from '../assembly';
+import { ConstructMetadata, resourceKeyLines } from '../assembly';
 import { Catalogue } from '../catalogue/model';
-import { STRICTEST_RATING } from '../catalogue/rating';
 import { Evaluation } from '../engine/evaluate';
 import { StackTemplate } from '../engine/template';
 import { buildReport, CatalogueReport, reportStackOf } from '../report';
@@ -13,35 +12,37 @@ import { PackAcknowledgement } from './acknowledgements';
 
 /**
  * Writes the record of this synth into the cloud assembly (`catalogue-report.json`), with what the
- * assembly CDK has just written adds: template files and lines, and the user's source lines. It is
- * read through the same reader as `cdk-catalogue check`, so both locate a finding alike.
+ * assembly CDK has just written adds: template files and lines, and the user's source lines (from
+ * the construct metadata, read as `cdk-catalogue check` reads it, so both locate a finding alike).
  */
 export function writeCatalogueReport(
   outdir: string,
+  recorded: ConstructMetadata,
   catalogue: Catalogue,
   stacks: readonly StackTemplate[],
   evaluations: readonly Evaluation[],
   acknowledgements: readonly PackAcknowledgement[],
 ): CatalogueReport {
-  const assembly = readCloudAssembly(outdir, {
-    rating: STRICTEST_RATING,
-    ratingSource: 'default',
-    packName: catalogue.metadata.packName,
-  });
-  const texts = new Map<string, string | undefined>();
-  const templateText = (stackId: string): string | undefined => {
-    if (!texts.has(stackId)) {
-      const file = assembly.templateFiles.get(stackId);
-      texts.set(stackId, file === undefined ? undefined : fs.readFileSync(path.join(outdir, file), 'utf8'));
+  const templateFiles = new Map(
+    stacks.map((stack) => [stack.stackId, stack.templateFile && path.relative(outdir, stack.templateFile)]),
+  );
+  // Evaluations come stack by stack: one stack's lines are held at a time. CDK wrote the templates
+  // as JSON, and the pack has parsed them already.
+  let current: { stackId: string; lines: Map<string, number> | undefined } | undefined;
+  const linesOf = (stackId: string): Map<string, number> | undefined => {
+    if (current?.stackId !== stackId) {
+      const file = templateFiles.get(stackId);
+      const text = file === undefined ? undefined : fs.readFileSync(path.join(outdir, file), 'utf8');
+      current = { stackId, lines: text === undefined ? undefined : resourceKeyLines(text) };
     }
-    return texts.get(stackId);
+    return current.lines;
   };
   const report = buildReport({
     evaluations,
     catalogue,
     ruleHelpOf: (control) => ruleOf(control)?.meta,
     toolVersion: PACKAGE_VERSION,
-    stacks: stacks.map((stack) => reportStackOf(stack, assembly.templateFiles.get(stack.stackId))),
+    stacks: stacks.map((stack) => reportStackOf(stack, templateFiles.get(stack.stackId))),
     acknowledgements: acknowledgements.map(({ path: constructPath, id, text, scope, source }) => ({
       constructPath,
       id,
@@ -50,11 +51,8 @@ export function writeCatalogueReport(
       ...(source && { source: { file: source.file, line: source.line } }),
     })),
     locate: (evaluation) =>
-      evaluation.constructPath ? assembly.sourceOf(evaluation.constructPath) : undefined,
-    templateLine: (evaluation) => {
-      const text = templateText(evaluation.stackId);
-      return text === undefined ? undefined : templateLineOf(text, evaluation.logicalId);
-    },
+      evaluation.constructPath ? recorded.sourceOf(evaluation.constructPath) : undefined,
+    templateLine: (evaluation) => linesOf(evaluation.stackId)?.get(evaluation.logicalId),
   });
   fs.writeFileSync(path.join(outdir, REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
   return report;

@@ -39,14 +39,20 @@ export function synthesizedStackTemplates(
   };
   const found = context.stackTemplates.map(({ stackConstructPath, templatePath }) => {
     const stack = stacks.get(stackConstructPath);
-    return stackTemplate(stackConstructPath, readTemplate(templatePath), stack, rate);
+    return {
+      ...stackTemplate(stackConstructPath, readTemplate(templatePath), stack, rate),
+      templateFile: templatePath,
+    };
   });
   for (const stack of stacks.values()) {
     if (!NestedStack.isNestedStack(stack) || templateFiles.has(stack.node.path)) continue;
     const file = fileOf(stack);
     // A nested stack whose template cannot be found stays opaque: its parent's resource is reported as unverifiable.
     if (file && fs.existsSync(file)) {
-      const nested = stackTemplate(stack.node.path, readTemplate(file), stack, rate);
+      const nested = {
+        ...stackTemplate(stack.node.path, readTemplate(file), stack, rate),
+        templateFile: file,
+      };
       const objectKeys = publishedObjectKeys(path.dirname(file), path.basename(file));
       found.push(nested.parent ? { ...nested, parent: { ...nested.parent, objectKeys } } : nested);
     }

@@ -1,9 +1,8 @@
-import type { CfnResource, Stack } from 'aws-cdk-lib';
+import type { CfnResource } from 'aws-cdk-lib';
 import { cdk } from '../rules/cdk';
 import { CompiledControl } from '../engine/controls';
 import { judgeResource } from '../engine/evaluate';
 import { TemplateResolver } from '../engine/resolve';
-import { StackTemplate } from '../engine/template';
 import { Verdict } from '../rules/rule';
 import {
   changed,
@@ -14,39 +13,22 @@ import {
   resolveSettings,
 } from './context';
 import { recordRemediation } from './records';
-import { renderResource, renderStack } from './rendered';
-
-/**
- * The stack as it renders now, for checks that look beyond one resource (a log bucket others
- * deliver to, a CodeBuild fleet). Rendered once and reused until a fix changes something or
- * constructs are added (CDK Pipelines builds its pipeline while Aspects run).
- */
-const renderedStacks = new WeakMap<Stack, { constructs: number; template: StackTemplate }>();
-
-function renderedStack(stack: Stack): StackTemplate {
-  const constructs = stack.node.findAll().length;
-  const cached = renderedStacks.get(stack);
-  if (cached && cached.constructs === constructs) return cached.template;
-  const template = renderStack(stack, () => true);
-  renderedStacks.set(stack, { constructs, template });
-  return template;
-}
+import { renderResource } from './rendered';
+import { renderedStackOf } from './rendered-stack';
 
 /** The control's verdict on the resource as it stands, judged within its stack; undefined when it cannot be rendered yet. */
 function verdictNow(compiledControl: CompiledControl, resource: CfnResource): Verdict | undefined {
   const current = renderResource(resource);
   if (!current) return undefined;
-  const stack = renderedStack(cdk.Stack.of(resource));
-  const withCurrent: StackTemplate = {
-    ...stack,
-    template: { Resources: { ...stack.template.Resources, [current.logicalId]: current.json } },
-  };
+  const stack = renderedStackOf(cdk.Stack.of(resource), resource);
+  stack.renderedAs(resource, current.json);
+  const template = stack.template(current);
   return judgeResource(
     compiledControl,
-    withCurrent,
+    template,
     current.logicalId,
     current.json,
-    new TemplateResolver([withCurrent]),
+    new TemplateResolver([template]),
   );
 }
 
@@ -75,7 +57,7 @@ export function remediateResource(
   } catch (e) {
     result = notApplied(`the fix failed (${(e as Error).message}); please report this`);
   }
-  renderedStacks.delete(cdk.Stack.of(resource));
+  renderedStackOf(cdk.Stack.of(resource)).afterFix(resource);
   recordRemediation(
     resource,
     findingId,

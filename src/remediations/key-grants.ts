@@ -14,7 +14,7 @@ import { isPlainObject, prop } from '../engine/intrinsics';
 import { describe } from '../engine/resolve';
 import { matchesWildcard } from '../rules/pattern';
 import { allOf, KeyFixScope, KeyPlan, KeyStep } from './key-properties';
-import { constructsOf } from './rendered';
+import { renderedStackOf } from './rendered-stack';
 import { roleInStack } from './roles';
 
 /**
@@ -100,32 +100,43 @@ function isL2Policy(construct: IConstruct | undefined): construct is iam.Policy 
   return construct instanceof cdk.aws_iam.Policy || construct instanceof cdk.aws_iam.ManagedPolicy;
 }
 
-/** The IAM policies (standalone, managed, and roles' inline policies) defined in the stack. */
+/**
+ * The IAM policies (standalone, managed, and roles' inline policies) defined in the stack. What
+ * they allow is read once per pass of the fixes: the fixes only add statements on keys, never on
+ * what the policies are searched for; where a grant goes (`added`) is always read as it stands.
+ */
 function identityDocuments(stack: Stack): IdentityDocument[] {
+  const rendered = renderedStackOf(stack);
   const documents: IdentityDocument[] = [];
-  for (const construct of constructsOf(stack)) {
+  for (const construct of rendered.constructs()) {
     const path = pathIn(stack, construct);
+    const remembered = (statements: () => Statement[]) => () =>
+      rendered.remembered('identity statements', construct, statements);
     if (isL2Policy(construct)) {
       documents.push({
         path,
-        statements: () => statementsOf(stack, construct.document),
+        statements: remembered(() => statementsOf(stack, construct.document)),
         add: (statement) => construct.addStatements(statement),
+        added: () => statementsOf(stack, construct.document),
       });
     } else if (
       construct instanceof cdk.aws_iam.Role &&
       construct.node.defaultChild instanceof cdk.aws_iam.CfnRole
     ) {
-      documents.push(roleDocument(stack, construct, construct.node.defaultChild));
+      documents.push({
+        ...roleDocument(stack, construct, construct.node.defaultChild),
+        statements: remembered(() => inlineStatementsOf(stack, construct.node.defaultChild as iam.CfnRole)),
+      });
     } else if (
       (construct instanceof cdk.aws_iam.CfnPolicy || construct instanceof cdk.aws_iam.CfnManagedPolicy) &&
       !isL2Policy(ownerOf(construct))
     ) {
-      documents.push({ path, statements: () => statementsOf(stack, construct.policyDocument) });
+      documents.push({ path, statements: remembered(() => statementsOf(stack, construct.policyDocument)) });
     } else if (
       construct instanceof cdk.aws_iam.CfnRole &&
       !(ownerOf(construct) instanceof cdk.aws_iam.Role)
     ) {
-      documents.push({ path, statements: () => inlineStatementsOf(stack, construct) });
+      documents.push({ path, statements: remembered(() => inlineStatementsOf(stack, construct)) });
     }
   }
   return documents;
@@ -273,7 +284,8 @@ export function allowCloudWatchLogs(scope: KeyFixScope): KeyPlan {
 
 /** Resource policies that can let an AWS service write to the resource. */
 function resourcePolicyDocuments(stack: Stack): unknown[] {
-  return constructsOf(stack)
+  return renderedStackOf(stack)
+    .constructs()
     .filter(
       (c): c is sqs.CfnQueuePolicy | sns.CfnTopicPolicy | s3.CfnBucketPolicy =>
         c instanceof cdk.aws_sqs.CfnQueuePolicy ||
@@ -533,7 +545,7 @@ function attributeValue(attribute: unknown): unknown {
 export function allowLogDelivery(scope: KeyFixScope, bucket: CfnResource, uses: readonly KeyUse[]): KeyPlan {
   const { stack } = scope;
   const logicalId = stack.resolve(bucket.logicalId) as string;
-  const inThisStack = constructsOf(stack);
+  const inThisStack = renderedStackOf(stack).constructs();
   const loadBalancer = inThisStack.find(
     (c): c is elbv2.CfnLoadBalancer =>
       c instanceof cdk.aws_elasticloadbalancingv2.CfnLoadBalancer &&

@@ -1,6 +1,7 @@
 import type { aws_iam as iam, CfnResource, Stack } from 'aws-cdk-lib';
 import { cdk } from '../rules/cdk';
-import { constructsOf, renderResource } from './rendered';
+import { renderResource } from './rendered';
+import { renderedStackOf } from './rendered-stack';
 import { besideResource } from './scope';
 
 /** A role defined in the same stack as the resource that uses it. */
@@ -23,15 +24,8 @@ export interface StackRole {
 export function roleInStack(stack: Stack, roleArn: unknown): StackRole | string {
   const resolved: unknown = stack.resolve(roleArn);
   const logicalId = getAttArnOf(resolved);
-  const cfnRole =
-    logicalId === undefined
-      ? undefined
-      : constructsOf(stack).find(
-          (c): c is CfnResource =>
-            cdk.CfnResource.isCfnResource(c) &&
-            c.cfnResourceType === 'AWS::IAM::Role' &&
-            stack.resolve(c.logicalId) === logicalId,
-        );
+  const named = logicalId === undefined ? undefined : renderedStackOf(stack).resourceNamed(logicalId);
+  const cfnRole = named?.cfnResourceType === 'AWS::IAM::Role' ? named : undefined;
   if (!cfnRole) return typeof resolved === 'string' ? `'${resolved}'` : JSON.stringify(resolved ?? null);
   const parent = cfnRole.node.scope;
   const role =

@@ -1,4 +1,4 @@
-import { maskRecord } from './mask';
+import { credentialMasker, maskRecord } from './mask';
 import { CatalogueReport } from './model';
 import { RenderOptions } from './render/common';
 import { renderCsv } from './render/csv';
@@ -41,5 +41,9 @@ export function renderReport(
   const render = RENDERERS[format];
   if (!render) throw new Error(`unknown report format '${format}': use one of ${REPORT_FORMATS.join(', ')}`);
   // Masked here, once for every format: a report read back from a file may not have been built by buildReport.
-  return render({ ...report, evaluations: report.evaluations.map(maskRecord) }, options);
+  const mask = credentialMasker();
+  return render(
+    { ...report, evaluations: report.evaluations.map((record) => maskRecord(record, mask)) },
+    options,
+  );
 }

@@ -30,23 +30,48 @@ export function maskCredentials(text: string): string {
     .replace(BEARER_TOKEN, `$1${MASK}`);
 }
 
-function maskWaiver(waiver: ReportWaiver | undefined): ReportWaiver | undefined {
+/**
+ * `maskCredentials` for one report: many records share a text (one finding on many resources), and
+ * each distinct text is masked once.
+ */
+export function credentialMasker(): (text: string) => string {
+  const masked = new Map<string, string>();
+  return (text) => {
+    let result = masked.get(text);
+    if (result === undefined) {
+      result = maskCredentials(text);
+      masked.set(text, result);
+    }
+    return result;
+  };
+}
+
+function maskWaiver(
+  waiver: ReportWaiver | undefined,
+  mask: (text: string) => string,
+): ReportWaiver | undefined {
   return (
     waiver && {
       ...waiver,
-      reason: maskCredentials(waiver.reason),
-      ...(waiver.refusedBecause !== undefined && { refusedBecause: maskCredentials(waiver.refusedBecause) }),
+      reason: mask(waiver.reason),
+      ...(waiver.refusedBecause !== undefined && { refusedBecause: mask(waiver.refusedBecause) }),
     }
   );
 }
 
-/** A record with every free text masked: the message, the waivers' reasons, what a fix changed. */
-export function maskRecord(record: EvaluationRecord): EvaluationRecord {
+/**
+ * A record with every free text masked: the message, the waivers' reasons, what a fix changed.
+ * `mask` is `maskCredentials`, or a `credentialMasker` when many records share their texts.
+ */
+export function maskRecord(
+  record: EvaluationRecord,
+  mask: (text: string) => string = maskCredentials,
+): EvaluationRecord {
   return {
     ...record,
-    ...(record.message !== undefined && { message: maskCredentials(record.message) }),
-    ...(record.waiver && { waiver: maskWaiver(record.waiver) }),
-    ...(record.refusedWaiver && { refusedWaiver: maskWaiver(record.refusedWaiver) }),
-    ...(record.changes && { changes: record.changes.map(maskCredentials) }),
+    ...(record.message !== undefined && { message: mask(record.message) }),
+    ...(record.waiver && { waiver: maskWaiver(record.waiver, mask) }),
+    ...(record.refusedWaiver && { refusedWaiver: maskWaiver(record.refusedWaiver, mask) }),
+    ...(record.changes && { changes: record.changes.map((change) => mask(change)) }),
   };
 }

@@ -12,7 +12,8 @@ import {
 import { describe, TemplateResolver } from '../engine/resolve';
 import { StackTemplate } from '../engine/template';
 import { changed, notApplied, RemediationContext, RemediationResult } from '../remediations/context';
-import { overriddenReason, renderStack, rendersAs } from '../remediations/rendered';
+import { overriddenReason, rendersAs } from '../remediations/rendered';
+import { renderedStackOf } from '../remediations/rendered-stack';
 import { compliant, defineRule, nonCompliant, ResourceUnderCheck, unverifiable, Verdict } from './rule';
 import { matchesWildcard, matchesWithGaps } from './pattern';
 import { knownAtDeployTime } from './values';
@@ -473,9 +474,9 @@ class StackBuckets {
   private readonly resolver: TemplateResolver;
 
   constructor(stack: Stack) {
-    this.template = renderStack(stack, (resource) =>
-      [BUCKET, BUCKET_POLICY].includes(resource.cfnResourceType),
-    );
+    // The remediations' kept rendering: rendering every bucket again for each bucket's fix would cost
+    // the square of the buckets.
+    this.template = renderedStackOf(stack).template();
     this.resolver = new TemplateResolver([this.template]);
   }
 

@@ -9,7 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { isPlainObject, prop } from '../engine/intrinsics';
 import { describe, TemplateResolver } from '../engine/resolve';
 import { changed, notApplied } from '../remediations/context';
-import { constructsOf } from '../remediations/rendered';
+import { renderedStackOf } from '../remediations/rendered-stack';
 import {
   allowCloudWatchLogs,
   allowLogDelivery,
@@ -254,10 +254,12 @@ function artifactStoresToEncrypt(pipeline: codepipeline.CfnPipeline): string | u
 function artifactBucketUsers(scope: KeyFixScope<codepipeline.CfnPipeline>): KeyPlan {
   const { stack } = scope;
   const location = prop(stack.resolve(scope.resource.artifactStore), 'location');
-  const bucket = constructsOf(stack).find(
-    (c): c is s3.CfnBucket =>
-      c instanceof cdk.aws_s3.CfnBucket && isDeepStrictEqual({ Ref: stack.resolve(c.logicalId) }, location),
-  );
+  const bucket = renderedStackOf(stack)
+    .constructs()
+    .find(
+      (c): c is s3.CfnBucket =>
+        c instanceof cdk.aws_s3.CfnBucket && isDeepStrictEqual({ Ref: stack.resolve(c.logicalId) }, location),
+    );
   return bucket ? grantsToUsersOf(scope, bucket, S3_USES) : [];
 }
 

@@ -2,7 +2,8 @@ import type { aws_lambda as lambda, CfnResource } from 'aws-cdk-lib';
 import { cdk } from './cdk';
 import { changed, notApplied, RemediationResult, ResolvedVpc } from '../remediations/context';
 import { internetConnectivity, placeInVpc, subnetsToUse, whyNoEgress } from '../remediations/network';
-import { constructsOf, renderResource } from '../remediations/rendered';
+import { renderResource } from '../remediations/rendered';
+import { renderedStackOf } from '../remediations/rendered-stack';
 import { attachAwsManagedPolicy, cannotAttachManagedPolicy, roleInStack } from '../remediations/roles';
 import { defineRule } from './rule';
 import { judgeVpcConfig, VpcConfigShape } from './vpc-config';
@@ -226,7 +227,8 @@ function providerKind(resource: CfnResource): { name: string; calls: string } | 
 function customResourcesServedBy(fn: CfnResource): string[] {
   const stack = cdk.Stack.of(fn);
   const logicalId = JSON.stringify(stack.resolve(fn.logicalId));
-  return constructsOf(stack)
+  return renderedStackOf(stack)
+    .constructs()
     .filter(
       (c): c is CfnResource =>
         cdk.CfnResource.isCfnResource(c) &&

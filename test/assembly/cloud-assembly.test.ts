@@ -291,6 +291,16 @@ describe('acknowledgements cannot be stretched through metadata', () => {
         ),
     ],
     [
+      // The pack reads logical ids from the assembly's metadata: only the entry a resource recorded of
+      // itself counts, not one that carries another resource's logical-id token.
+      "an aws:cdk:logicalId entry holding the key's own logical-id token on the acknowledged resource",
+      (key: kms.Key, acknowledged: kms.Key) =>
+        acknowledged.node.defaultChild!.node.addMetadata(
+          'aws:cdk:logicalId',
+          (key.node.defaultChild as CfnResource).logicalId,
+        ),
+    ],
+    [
       'an aws:cdk:path in the key resource pointing at the acknowledged construct',
       (key: kms.Key, acknowledged: kms.Key) =>
         (key.node.defaultChild as CfnResource).addMetadata('aws:cdk:path', acknowledged.node.path),

@@ -1,0 +1,101 @@
+/**
+ * One measurement in a process of its own, as `cdk synth` runs an app: `node worker.js <mode> <resources> <outdir>`.
+ * Prints one JSON line (see `Sample`). Run by `run.ts`; the package is the built one (`lib/`), required
+ * as a user's app requires it.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports -- each mode requires what it measures, when it measures it */
+import * as path from 'path';
+import { performance } from 'perf_hooks';
+import type { App as AppType, IAspect, IPolicyValidationPluginBeta1 } from 'aws-cdk-lib';
+
+export type SynthMode = 'plain' | 'plain-validator' | 'ours' | 'AwsSolutionsChecks' | 'remediations';
+export type Mode = SynthMode | 'load';
+
+export interface Sample {
+  /** Wall time of `app.synth()`. */
+  readonly synthMs?: number;
+  /** CPU time (user and system, every thread) of `app.synth()`. */
+  readonly cpuMs?: number;
+  /** The process's peak resident set. */
+  readonly maxRssMb: number;
+  /** Resources in the synthesized templates. */
+  readonly resources?: number;
+  /** `load`: requiring aws-cdk-lib and cdk-nag, then the package on top, then loading the default catalogue. */
+  readonly requireCdkMs?: number;
+  readonly requirePackageMs?: number;
+  readonly loadCatalogueMs?: number;
+}
+
+/** The package as built by `npm run build`: the bench measures what users run. */
+const PACKAGE = path.resolve(__dirname, '..', '..', 'lib');
+
+interface Package {
+  EnterpriseCatalogueChecks: new (
+    scope: AppType,
+    props: { rating: string; reportOnly: boolean },
+  ) => IPolicyValidationPluginBeta1;
+  EnterpriseCatalogueRemediations: new (props: { rating: string }) => IAspect;
+  loadCatalogue: () => unknown;
+}
+
+function timed<T>(work: () => T): [T, number] {
+  const start = performance.now();
+  const result = work();
+  return [result, performance.now() - start];
+}
+
+function measureLoad(): Sample {
+  const [, requireCdkMs] = timed(() => {
+    require('aws-cdk-lib');
+    require('cdk-nag');
+  });
+  const [pkg, requirePackageMs] = timed(() => require(PACKAGE) as Package);
+  const [, loadCatalogueMs] = timed(() => pkg.loadCatalogue());
+  return { requireCdkMs, requirePackageMs, loadCatalogueMs, maxRssMb: peakRssMb() };
+}
+
+function measureSynth(mode: SynthMode, resources: number, outdir: string): Sample {
+  const cdk = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
+  const { addBenchStacks } = require('./app') as typeof import('./app');
+  const app = new cdk.App({
+    outdir,
+    builtinCloudFormationValidation: mode === 'plain-validator',
+    // Findings are reported, never thrown, so every mode synthesizes the whole app.
+    context: { '@aws-cdk/core:failSynthOnValidationErrors': false },
+  });
+  addBenchStacks(app, resources);
+  if (mode === 'ours' || mode === 'remediations') {
+    const pkg = require(PACKAGE) as Package;
+    if (mode === 'ours')
+      cdk.Validations.of(app).addPlugins(
+        new pkg.EnterpriseCatalogueChecks(app, { rating: 'C3I3A3', reportOnly: true }),
+      );
+    else cdk.Aspects.of(app).add(new pkg.EnterpriseCatalogueRemediations({ rating: 'C3I3A3' }));
+  }
+  if (mode === 'AwsSolutionsChecks') {
+    const { AwsSolutionsChecks } = require('cdk-nag') as typeof import('cdk-nag');
+    cdk.Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  }
+  // CDK prints the validation report on stderr; the bench's output is its own.
+  const stderr = process.stderr.write.bind(process.stderr);
+  process.stderr.write = () => true;
+  const cpuBefore = process.cpuUsage();
+  const [assembly, synthMs] = timed(() => app.synth());
+  const cpu = process.cpuUsage(cpuBefore);
+  process.stderr.write = stderr;
+  const rendered = assembly.stacks.reduce(
+    (sum, stack) => sum + Object.keys((stack.template as { Resources?: object }).Resources ?? {}).length,
+    0,
+  );
+  return { synthMs, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMb: peakRssMb(), resources: rendered };
+}
+
+function peakRssMb(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+if (require.main === module) {
+  const [mode, resources, outdir] = process.argv.slice(2) as [Mode, string, string];
+  const sample = mode === 'load' ? measureLoad() : measureSynth(mode, Number(resources), outdir);
+  process.stdout.write(`${JSON.stringify(sample)}\n`);
+}

@@ -1,0 +1,189 @@
+import type { CfnResource, Stack } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { cdk } from '../rules/cdk';
+import { STRICTEST_RATING } from '../catalogue/rating';
+import { CfnResourceJson, StackTemplate } from '../engine/template';
+import { constructsOf, environmentOf, renderResource } from './rendered';
+
+/**
+ * The resource types a fix may change beside the resource it fixes: the policies that grant or
+ * guard it (key grants, log delivery, TLS-only statements), the roles those policies belong to, and
+ * keys (their key policies). After any fix, these are rendered again when next read; any other
+ * resource only after a fix of its own. Resources a fix adds are found after every fix.
+ */
+const CHANGED_BESIDE_THE_FIXED_RESOURCE: ReadonlySet<string> = new Set([
+  'AWS::IAM::Policy',
+  'AWS::IAM::ManagedPolicy',
+  'AWS::IAM::Role',
+  'AWS::IAM::User',
+  'AWS::IAM::Group',
+  'AWS::KMS::Key',
+  'AWS::S3::BucketPolicy',
+  'AWS::SQS::QueuePolicy',
+  'AWS::SNS::TopicPolicy',
+  'AWS::Lambda::Permission',
+]);
+
+/** One resource of the stack: its type at once, the rest rendered when first read. */
+class RenderedResource {
+  /** What checks read: `Type` as a plain value, the other sections rendered on first access. */
+  public readonly json: CfnResourceJson;
+  private rendered: CfnResourceJson | undefined | null = null;
+
+  constructor(
+    private readonly resource: CfnResource,
+    public readonly logicalId: string,
+  ) {
+    const json = { Type: resource.cfnResourceType };
+    for (const section of ['Properties', 'Metadata', 'Condition', 'DependsOn'] as const) {
+      Object.defineProperty(json, section, {
+        enumerable: true,
+        get: () => this.render()?.[section],
+      });
+    }
+    this.json = json;
+  }
+
+  public get type(): string {
+    return this.resource.cfnResourceType;
+  }
+
+  /** Forget the rendering: a fix may have changed the resource. */
+  public stale(): void {
+    this.rendered = null;
+  }
+
+  /** A rendering made elsewhere just now (the resource being judged), kept for later reads. */
+  public renderedAs(json: CfnResourceJson): void {
+    this.rendered = json;
+  }
+
+  private render(): CfnResourceJson | undefined {
+    // undefined: it cannot be rendered yet (a Lazy not ready while Aspects run); it reads as empty.
+    if (this.rendered === null) this.rendered = renderResource(this.resource)?.json;
+    return this.rendered;
+  }
+}
+
+/**
+ * A stack's resources as they render now, for checks that look beyond the resource they judge (a
+ * log bucket others deliver to, the bucket policy that denies plain HTTP), kept while the fixes
+ * run. Each resource is rendered when a check first reads it and again only after a fix may have
+ * changed it, so a stack of hundreds of resources is not rendered anew for every fix.
+ */
+export class RenderedStack {
+  private readonly resources = new Map<CfnResource, RenderedResource>();
+  private readonly byLogicalId = new Map<string, CfnResource>();
+  private constructsNow: readonly IConstruct[] = [];
+  private readonly memos = new Map<string, WeakMap<IConstruct, unknown>>();
+
+  constructor(private readonly stack: Stack) {
+    this.refresh();
+  }
+
+  /**
+   * The stack's own constructs (see `constructsOf`) as last looked over: after the last fix, or when
+   * a resource new to it was judged. Fixes read them here rather than walk the tree each time.
+   */
+  public constructs(): readonly IConstruct[] {
+    return this.constructsNow;
+  }
+
+  /** The stack's resource with this logical id, as last looked over. */
+  public resourceNamed(logicalId: string): CfnResource | undefined {
+    return this.byLogicalId.get(logicalId);
+  }
+
+  /**
+   * `compute(construct)` once per construct for this pass of the fixes, under `name`: for what the
+   * fixes never change (which resources a role's policies name: fixes only add statements on keys).
+   */
+  public remembered<T>(name: string, construct: IConstruct, compute: () => T): T {
+    let memo = this.memos.get(name);
+    if (!memo) {
+      memo = new WeakMap();
+      this.memos.set(name, memo);
+    }
+    if (!memo.has(construct)) memo.set(construct, compute());
+    return memo.get(construct) as T;
+  }
+
+  /** Whether the resource was in the stack when it was last looked over. */
+  public has(resource: CfnResource): boolean {
+    return this.resources.has(resource);
+  }
+
+  /**
+   * The stack as a template the engine and the rules read, `current` (the resource being judged,
+   * rendered just now) in place of its kept rendering.
+   */
+  public template(current?: { logicalId: string; json: CfnResourceJson }): StackTemplate {
+    const resources: Record<string, CfnResourceJson> = {};
+    for (const { logicalId, json } of this.resources.values()) resources[logicalId] = json;
+    if (current) resources[current.logicalId] = current.json;
+    return {
+      stackId: this.stack.node.path,
+      template: { Resources: resources },
+      rating: STRICTEST_RATING,
+      ratingSource: 'props',
+      // Judged in the stack's account and region, as the pack judges it.
+      ...environmentOf(this.stack),
+    };
+  }
+
+  /** Keeps the rendering of the resource being judged, made just now. */
+  public renderedAs(resource: CfnResource, json: CfnResourceJson): void {
+    this.resources.get(resource)?.renderedAs(json);
+  }
+
+  /** After a fix of `fixed`: what it may have changed is read again, what it may have added is found. */
+  public afterFix(fixed: CfnResource): void {
+    for (const [resource, rendered] of this.resources) {
+      if (resource === fixed || CHANGED_BESIDE_THE_FIXED_RESOURCE.has(rendered.type)) rendered.stale();
+    }
+    this.refresh();
+  }
+
+  /** Looks the stack over again: resources added since are kept (unrendered), removed ones dropped. */
+  public refresh(): void {
+    this.constructsNow = constructsOf(this.stack);
+    const current = new Set(this.constructsNow.filter(cdk.CfnResource.isCfnResource));
+    for (const [resource, rendered] of this.resources) {
+      if (current.has(resource)) continue;
+      this.resources.delete(resource);
+      this.byLogicalId.delete(rendered.logicalId);
+    }
+    for (const resource of current) {
+      if (this.resources.has(resource)) continue;
+      const logicalId = this.logicalIdOf(resource);
+      if (logicalId === undefined) continue;
+      this.resources.set(resource, new RenderedResource(resource, logicalId));
+      this.byLogicalId.set(logicalId, resource);
+    }
+  }
+
+  private logicalIdOf(resource: CfnResource): string | undefined {
+    try {
+      return this.stack.resolve(resource.logicalId) as string;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+const renderedStacks = new WeakMap<Stack, RenderedStack>();
+
+/** The stack's kept rendering, looked over again when `resource` is new to it (constructs added while Aspects run). */
+export function renderedStackOf(stack: Stack, resource?: CfnResource): RenderedStack {
+  let rendered = renderedStacks.get(stack);
+  if (!rendered) {
+    rendered = new RenderedStack(stack);
+    renderedStacks.set(stack, rendered);
+  } else if (resource && !rendered.has(resource)) rendered.refresh();
+  return rendered;
+}
+
+/** Starts the stack's kept rendering afresh: a new pass of the remediations over it. */
+export function forgetRenderedStack(stack: Stack): void {
+  renderedStacks.delete(stack);
+}
