@@ -54,7 +54,7 @@ function expectCliWorks(run: (...args: string[]) => ReturnType<typeof node>): vo
   const validate = run('validate');
   expect(validate.stderr).toBe('');
   expect(validate.code).toBe(0);
-  expect(validate.stdout).toMatch(/^Enterprise service catalogue .*: 32 controls in 14 file\(s\)/);
+  expect(validate.stdout).toMatch(/^Enterprise service catalogue .*: 39 controls in 19 file\(s\)/);
   const docs = run('docs');
   expect(docs.stderr).toBe('');
   expect(docs.code).toBe(0);

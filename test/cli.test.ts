@@ -34,7 +34,7 @@ describe('cdk-catalogue validate', () => {
     const { code, stdout } = cli('validate');
     expect(code).toBe(0);
     expect(stdout).toMatch(
-      /^Enterprise service catalogue 2026\.11\.0: 32 controls in 14 file\(s\), baseline 95%/,
+      /^Enterprise service catalogue 2026\.11\.0: 39 controls in 19 file\(s\), baseline 95%/,
     );
     expect(stdout).toMatch(/Enterprise-S3\.2 +error +applies I2 or A2 +S3 buckets are versioned/);
   });
@@ -110,7 +110,7 @@ describe('cdk-catalogue docs', () => {
     const { code, stdout } = cli('docs');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^## Enterprise service catalogue 2026\.11\.0\n/);
-    expect(stdout.match(/^### Enterprise-/gm)).toHaveLength(32);
+    expect(stdout.match(/^### Enterprise-/gm)).toHaveLength(39);
     expect(stdout).toContain('### Enterprise-KMS.1: KMS keys rotate\n');
   });
 });
@@ -144,7 +144,7 @@ describe('cdk-catalogue check', () => {
     expect(code).toBe(1);
     const report = JSON.parse(stdout);
     expect(rows(report.evaluations)).toEqual(rows(example.pack.evaluations));
-    expect(report.evaluations.filter((e: Row) => e.status === 'non-compliant').length).toBe(24);
+    expect(report.evaluations.filter((e: Row) => e.status === 'non-compliant').length).toBe(30);
   });
 
   it('holds each stack to the rating recorded at synth when no --rating is given', () => {

@@ -51,6 +51,7 @@ describe('the npm package', () => {
       'lib/index.js',
       'lib/index.d.ts',
       'catalogue/kms.yaml',
+      'lib/catalogue/shipped-catalogue.json',
       'schema/catalogue.schema.json',
       'LICENSE',
     ]) {
@@ -89,12 +90,33 @@ describe('the npm package', () => {
     expect(good.status).toBe(0);
   });
 
+  it('loads the shipped catalogue from the model prebuilt when the package was built', () => {
+    const script = `
+      const path = require('path');
+      const lib = path.dirname(require.resolve('cdk-catalogue-checks'));
+      const { readPrebuiltCatalogue } = require(path.join(lib, 'catalogue', 'prebuilt.js'));
+      const { DEFAULT_CATALOGUE_PATH } = require(path.join(lib, 'catalogue', 'load.js'));
+      const prebuilt = readPrebuiltCatalogue(path.resolve(DEFAULT_CATALOGUE_PATH));
+      console.log(JSON.stringify({ controls: prebuilt.controls.length, file: prebuilt.controls[0].source.file }));
+    `;
+    const result = spawnSync(process.execPath, ['-e', script], { cwd: appDir, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    const { controls, file } = JSON.parse(result.stdout) as { controls: number; file: string };
+    expect(controls).toBe(39);
+    // The paths are those of the installed package, not of the machine that built it.
+    expect(fs.realpathSync(file)).toBe(
+      fs.realpathSync(
+        path.join(appDir, 'node_modules', 'cdk-catalogue-checks', 'catalogue', path.basename(file)),
+      ),
+    );
+  });
+
   it('installs the cdk-catalogue command', () => {
     const result = spawnSync(path.join(appDir, 'node_modules', '.bin', 'cdk-catalogue'), ['validate'], {
       encoding: 'utf8',
     });
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/32 controls/);
+    expect(result.stdout).toMatch(/39 controls/);
   });
 
   it('installs for CLI-only use without aws-cdk-lib, and checks a template', () => {

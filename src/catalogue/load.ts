@@ -4,7 +4,11 @@ import type { ValidateFunction } from 'ajv';
 import { Node } from 'yaml';
 import { RULES } from '../rules';
 import { readCentralWaivers } from '../waivers/central';
-import { conditionProblems } from '../declarative/condition';
+import { conditionProblems, pathPlacesOf, relatedPathPlacesOf } from '../declarative/condition';
+import { isIntrinsic, isPlainObject } from '../engine/intrinsics';
+import { parsePath } from '../declarative/path';
+import { templateProblem } from '../declarative/templates';
+import { pathProblem } from '../declarative/property-table';
 import { applyOverrides, resolveExtends } from './layering';
 import { createAjv } from './ajv';
 import { readPrebuiltCatalogue } from './prebuilt';
@@ -85,7 +89,12 @@ interface RawControl {
   appliesFrom?: Applicability;
   references?: { securityHub?: string[]; config?: string[] };
   suppressible: boolean;
-  remediation?: { enabled: boolean; params?: Record<string, unknown>; set?: Record<string, unknown> };
+  remediation?: {
+    enabled: boolean;
+    params?: Record<string, unknown>;
+    set?: Record<string, unknown>;
+    add?: string;
+  };
 }
 
 /**
@@ -105,6 +114,17 @@ function controlProblems(parsed: ParsedFile, raw: RawControl, index: number): Ca
       ...at('remediation', 'set'),
       message: `${label} remediation.set is a declarative control's fix; a library rule brings its own`,
     });
+  if (raw.rule !== undefined && raw.remediation?.add !== undefined)
+    problems.push({
+      ...at('remediation', 'add'),
+      message: `${label} remediation.add is a declarative control's fix; a library rule brings its own`,
+    });
+  const templateFault =
+    raw.check && typeof raw.remediation?.add === 'string' && Array.isArray(raw.check.resourceTypes)
+      ? templateProblem(raw.remediation.add, raw.check.resourceTypes)
+      : undefined;
+  if (templateFault)
+    problems.push({ ...at('remediation', 'add'), message: `${label} remediation.add: ${templateFault}` });
   if (raw.check !== undefined && Object.keys(raw.params ?? {}).length > 0)
     problems.push({ ...at('params'), message: `${label} params are for a library rule; a check has none` });
   if (raw.check?.require !== undefined) {
@@ -115,6 +135,56 @@ function controlProblems(parsed: ParsedFile, raw: RawControl, index: number): Ca
       });
     }
   }
+  const shipped = path.dirname(parsed.file) === DEFAULT_CATALOGUE_PATH;
+  if (raw.check !== undefined && !shipped) problems.push(...propertyPathProblems(parsed, raw, index, label));
+  return problems;
+}
+
+/**
+ * The paths of a check and its fix that no resource of the control's types can have (a typo that
+ * would fail every resource, or pass every one under `exists: false`), at the path as written.
+ * A type that aws-cdk-lib has no L1 for, or every type without aws-cdk-lib, accepts any path.
+ * Not run on the shipped catalogue: loading it costs nothing, and an older aws-cdk-lib than the one
+ * it was released with (which lacks a newer property) cannot make it fail to load.
+ */
+function propertyPathProblems(
+  parsed: ParsedFile,
+  raw: RawControl,
+  index: number,
+  label: string,
+): CatalogueProblem[] {
+  const types = raw.check?.resourceTypes;
+  if (!Array.isArray(types) || !types.every((type) => typeof type === 'string')) return [];
+  const problemAt = (path: string, on: readonly string[] = types) => {
+    const steps = parsePath(path);
+    return steps.ok ? pathProblem(on, steps.steps) : undefined;
+  };
+  const problems: CatalogueProblem[] = [];
+  const condition = raw.check!.require;
+  // An element's paths come with their list's (`SecurityGroupIngress[*].CidrIp`); a referencedBy's are its type's.
+  for (const { path, at, resourceType } of [...pathPlacesOf(condition), ...relatedPathPlacesOf(condition)]) {
+    const problem = problemAt(path, resourceType === undefined ? types : [resourceType]);
+    if (problem)
+      problems.push({
+        ...locateValue(parsed, ['controls', index, 'check', 'require', ...at]),
+        message: `${label} check.require: ${problem}`,
+      });
+  }
+  // A fix's object value sets each of its fields: each level is checked, at its key.
+  const settings = (value: unknown, prefix: string, mapAt: (string | number)[]): void => {
+    if (!isPlainObject(value) || isIntrinsic(value)) return;
+    for (const [key, child] of Object.entries(value)) {
+      const path = prefix ? `${prefix}.${key}` : key;
+      const problem = problemAt(path);
+      if (!problem) settings(child, path, [...mapAt, key]);
+      else
+        problems.push({
+          ...locate(parsed, keyNodeOf(parsed.doc.getIn(mapAt, true) as Node, key)?.range?.[0]),
+          message: `${label} remediation.set: ${problem}`,
+        });
+    }
+  };
+  settings(raw.remediation?.set, '', ['controls', index, 'remediation', 'set']);
   return problems;
 }
 
@@ -134,6 +204,7 @@ function toControl(parsed: ParsedFile, raw: RawControl, index: number): Control 
       enabled: raw.remediation?.enabled ?? true,
       params: raw.remediation?.params ?? {},
       ...(raw.remediation?.set && { set: raw.remediation.set }),
+      ...(raw.remediation?.add && { add: raw.remediation.add }),
     },
     source: locateValue(parsed, ['controls', index]),
   };

@@ -22,6 +22,8 @@ export interface ControlRemediation {
   readonly params: Readonly<Record<string, unknown>>;
   /** A declarative control's fix: property paths (`A.B`) and the values to set. */
   readonly set?: Readonly<Record<string, unknown>>;
+  /** A declarative control's fix that adds a resource (or a statement) from a fixed template: `tlsOnlyPolicy`. */
+  readonly add?: string;
 }
 
 /** A check written in the catalogue instead of a library rule: the types it reads and what they must satisfy. */

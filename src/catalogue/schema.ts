@@ -1,4 +1,5 @@
 import { conditionSchema } from '../declarative/condition';
+import { TEMPLATE_NAMES } from '../declarative/templates';
 import { RuleModule } from '../rules/rule';
 import { CATALOGUE_API_VERSION, DEFAULT_RATING_POLICY, DEFAULT_WAIVER_POLICY, WAIVER_SCOPES } from './model';
 
@@ -282,6 +283,12 @@ export function buildCatalogueSchema(rules: readonly RuleModule[]): Record<strin
                 description:
                   "A declarative control's fix: CloudFormation property paths (dotted) and the values to set on a non-compliant resource.",
                 examples: [{ 'PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled': true }],
+              },
+              add: {
+                enum: TEMPLATE_NAMES,
+                description:
+                  "A declarative control's fix that adds what the check looks for in another resource, from a fixed template: " +
+                  "tlsOnlyPolicy adds enforceSSL's statement (deny requests without TLS) to the resource policy of an S3 bucket, SQS queue or SNS topic.",
               },
             },
           },

@@ -1,5 +1,6 @@
-import { intrinsicName, isIntrinsic } from '../engine/intrinsics';
-import { describe, Resolved } from '../engine/resolve';
+import { intrinsicName, isIntrinsic, isPlainObject } from '../engine/intrinsics';
+import { describe, Resolved, TemplateResolver } from '../engine/resolve';
+import { StackTemplate } from '../engine/template';
 import { compilePattern, patternProblem } from '../rules/pattern';
 
 /**
@@ -13,6 +14,21 @@ export type Scalar = string | number | boolean;
 export interface PropertyNode {
   readonly raw: unknown;
   readonly resolved: Resolved;
+  /** Where the value is read: for tests that look into intrinsics (`refersTo`). */
+  readonly place?: Place;
+}
+
+/** A resource by its logical id and its stack. */
+export interface ResourceId {
+  readonly logicalId: string;
+  readonly stackId: string;
+}
+
+/** The stack a value is read in, and, inside a `referencedBy`, the resource under check it may refer to. */
+export interface Place {
+  readonly stack: StackTemplate;
+  readonly resolver: TemplateResolver;
+  readonly checked?: ResourceId;
 }
 
 /**
@@ -310,6 +326,128 @@ function numericOperator(
   };
 }
 
+/**
+ * A reference to the resource under check (inside a `referencedBy`): its `Ref` (no attribute) or an
+ * attribute, followed by exactly `suffix`, as `Fn::Join` or `Fn::Sub` write it
+ * (`{ 'Fn::Join': ['', [{ 'Fn::GetAtt': ['Bucket', 'Arn'] }, '/*']] }` is the Arn followed by '/*').
+ * A literal refers to nothing (a hand-written ARN is not followed to the resource); a value that
+ * starts with a deploy-time value other than a reference is unknown.
+ */
+function referring(attribute: string | undefined, suffix: string): Test {
+  const target = `${attribute === undefined ? 'a Ref' : `the ${attribute}`} of the resource under check${suffix === '' ? '' : ` followed by ${show(suffix)}`}`;
+  return {
+    judge(node) {
+      const { raw, resolved, place } = node;
+      const checked = place?.checked;
+      if (!place || !checked) return malformed(node, `${target} (refersTo is read only inside referencedBy)`);
+      const referenced =
+        resolved.kind === 'resource'
+          ? { resolved, suffix: '' }
+          : resolved.kind === 'unknown'
+            ? referenceWithSuffix(raw, place)
+            : undefined;
+      if (!referenced)
+        return resolved.kind === 'unknown'
+          ? { kind: 'unknown', source: resolved.description }
+          : judgeWith(node, 'a single value', () => holds(false, node));
+      const { logicalId, stack, attribute: found } = referenced.resolved;
+      const same =
+        logicalId === checked.logicalId &&
+        stack.stackId === checked.stackId &&
+        found === attribute &&
+        referenced.suffix === suffix;
+      const followed = referenced.suffix === '' ? '' : ` followed by ${show(referenced.suffix)}`;
+      return {
+        kind: same ? 'holds' : 'fails',
+        found: `is a reference to ${resourceText(referenced.resolved)}${followed}`,
+      };
+    },
+    wording: wordingOf('be', target),
+  };
+}
+
+type ReferenceResolved = Extract<Resolved, { kind: 'resource' }>;
+
+/** `Fn::Join` or `Fn::Sub` of a reference to a resource and literal text after it; undefined for anything else. */
+function referenceWithSuffix(
+  raw: unknown,
+  { stack, resolver }: Place,
+): { resolved: ReferenceResolved; suffix: string } | undefined {
+  const name = intrinsicName(raw);
+  const args = name && (raw as Record<string, unknown>)[name];
+  const literal = (parts: readonly unknown[]) => {
+    const texts = parts.map((part) => resolver.text(part, stack));
+    return texts.every((text) => text.exact) ? texts.map((text) => text.text) : undefined;
+  };
+  let head: unknown;
+  let suffix: string | undefined;
+  if (name === 'Fn::Join' && Array.isArray(args) && typeof args[0] === 'string' && Array.isArray(args[1])) {
+    const [first, ...rest] = args[1] as unknown[];
+    const texts = literal(rest);
+    head = first;
+    suffix = texts && (rest.length === 0 ? '' : args[0] + texts.join(args[0]));
+  } else if (name === 'Fn::Sub') {
+    const template = Array.isArray(args) ? args[0] : args;
+    const variables = Array.isArray(args) && isPlainObject(args[1]) ? args[1] : {};
+    const match = typeof template === 'string' ? /^\$\{([^!}][^}]*)\}([^]*)$/.exec(template) : null;
+    // Literal text only after the reference: `${!Literal}` is text, any other `${...}` a deploy-time value.
+    if (match && !/\$\{(?!!)/.test(match[2])) {
+      const variable = match[1];
+      head = Object.prototype.hasOwnProperty.call(variables, variable)
+        ? variables[variable]
+        : variable.includes('.')
+          ? { 'Fn::GetAtt': variable.split(/\.(.*)/s).slice(0, 2) }
+          : { Ref: variable };
+      suffix = match[2].replace(/\$\{!/g, '${');
+    }
+  }
+  if (suffix === undefined) return undefined;
+  const resolved = resolver.resolve(head, stack);
+  return resolved.kind === 'resource' ? { resolved, suffix } : undefined;
+}
+
+/** A mapping with no keys but these (not set: no keys at all). */
+function onlyKeys(allowed: readonly string[]): Test {
+  const predicate =
+    allowed.length === 0 ? 'an empty mapping' : `a mapping with no keys but ${allowed.map(show).join(', ')}`;
+  return {
+    judge(node) {
+      const { resolved } = node;
+      if (resolved.kind === 'absent') return { kind: 'holds', found: 'is not set' };
+      if (resolved.kind === 'unknown') return { kind: 'unknown', source: resolved.description };
+      if (resolved.kind !== 'structure' || !isPlainObject(resolved.value))
+        return malformed(node, 'a mapping');
+      const others = Object.keys(resolved.value).filter((key) => !allowed.includes(key));
+      return {
+        kind: others.length === 0 ? 'holds' : 'fails',
+        found: others.length === 0 ? foundText(node) : `has ${others.map(show).join(', ')}`,
+      };
+    },
+    wording: wordingOf('be', predicate),
+  };
+}
+
+function refersToProblem(value: unknown): string | undefined {
+  if (!isPlainObject(value))
+    return `must be a mapping of attribute and suffix (both optional), not ${kindOf(value)}`;
+  const other = Object.keys(value).find((key) => key !== 'attribute' && key !== 'suffix');
+  if (other !== undefined) return `takes attribute and suffix, not '${other}'`;
+  if (
+    value.attribute !== undefined &&
+    (typeof value.attribute !== 'string' || !/^[A-Za-z0-9.]+$/.test(value.attribute))
+  )
+    return `attribute must be an attribute name (Arn, QueueName), not ${kindOf(value.attribute)}`;
+  if (value.suffix !== undefined && typeof value.suffix !== 'string')
+    return `suffix must be a string, not ${kindOf(value.suffix)}`;
+  return undefined;
+}
+
+function onlyKeysProblem(value: unknown): string | undefined {
+  if (!Array.isArray(value)) return `must be a list of keys, not ${kindOf(value)}`;
+  const index = value.findIndex((item) => typeof item !== 'string');
+  return index < 0 ? undefined : `item ${index} must be a string, not ${kindOf(value[index])}`;
+}
+
 const SAME =
   "CloudFormation's way: true equals 'true' and 'True', 35 equals '35'; other strings compare exactly, case included.";
 const NUMBERS = 'A number, or a string of one, as CloudFormation reads it; anything else fails.';
@@ -366,6 +504,33 @@ export const OPERATOR_SPECS = {
     (n, bound) => n <= bound,
     `The property must be at most this number. ${NUMBERS}`,
   ),
+  onlyKeys: {
+    description:
+      'The property must be a mapping with no keys but these (not set counts as no keys): a policy statement whose ' +
+      'Condition holds nothing that narrows it. A value known only at deploy time is unverifiable.',
+    schema: { type: 'array', items: { type: 'string' } },
+    problem: onlyKeysProblem,
+    compile: (value) => ({ test: onlyKeys(value as string[]), negated: false, holdsOnEmptyList: true }),
+  },
+  refersTo: {
+    description:
+      'Only inside referencedBy.require: the property must be a reference to the resource under check, its Ref ' +
+      '(no attribute) or the attribute given, followed by exactly the suffix (as Fn::Join or Fn::Sub write ' +
+      "an ARN and '/*'). A literal (a hand-written ARN) refers to nothing; a deploy-time value is unverifiable.",
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        attribute: { type: 'string', pattern: '^[A-Za-z0-9.]+$', examples: ['Arn'] },
+        suffix: { type: 'string', examples: ['/*'] },
+      },
+    },
+    problem: refersToProblem,
+    compile: (value) => {
+      const { attribute, suffix } = value as { attribute?: string; suffix?: string };
+      return { test: referring(attribute, suffix ?? ''), negated: false, holdsOnEmptyList: true };
+    },
+  },
 } satisfies Record<string, OperatorSpec>;
 
 export type Operator = keyof typeof OPERATOR_SPECS;

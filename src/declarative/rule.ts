@@ -2,6 +2,8 @@ import { Control, DECLARATIVE_RULE } from '../catalogue/model';
 import { compliant, nonCompliant, RuleModule, unverifiable, Verdict } from '../rules/rule';
 import { ConditionOutcome, describeCondition, evaluateCondition } from './condition';
 import { applyPropertySettings } from './fix';
+import { applyTemplate, TEMPLATE_MANUALLY, TEMPLATE_WORDS } from './templates';
+import { changed, RemediationResult } from '../remediations/context';
 import { nameSiblings } from './path';
 
 /**
@@ -24,28 +26,49 @@ export function declarativeRuleOf(control: Control): RuleModule {
 
 function compile(control: Control): RuleModule {
   const check = control.check!;
-  const settings = control.remediation.set;
+  const { set: settings, add } = control.remediation;
   const required = describeCondition(check.require);
+  const fixes = [
+    ...(settings ? [`sets ${describeSettings(settings)}`] : []),
+    ...(add ? [TEMPLATE_WORDS[add] ?? `adds ${add}`] : []),
+  ];
   return {
     meta: {
       id: DECLARATIVE_RULE,
       description: control.title,
       resourceTypes: check.resourceTypes,
       compliantWhen: required,
-      remediation: settings
-        ? `sets ${describeSettings(settings)}`
-        : 'none: the catalogue gives this control no fix',
+      remediation: fixes.length > 0 ? fixes.join('; ') : 'none: the catalogue gives this control no fix',
       fix: {
-        manually: settings ? `set ${describeSettings(settings)}` : `make sure ${required}`,
+        manually: settings
+          ? `set ${describeSettings(settings)}`
+          : ((add && TEMPLATE_MANUALLY[add]) ?? `make sure ${required}`),
         aspect: 'EnterpriseCatalogueRemediations',
         settings: [],
       },
       paramsSchema: { type: 'object' },
     },
     check: (resource, _params, resolver) =>
-      verdictOf(evaluateCondition(check.require, resource.properties, resource.stack, resolver)),
-    ...(settings && { remediate: (resource) => applyPropertySettings(resource, settings) }),
+      verdictOf(evaluateCondition(check.require, resource.properties, resource.stack, resolver, resource)),
+    ...((settings || add) && {
+      remediate: (resource) =>
+        inTurn([
+          ...(settings ? [() => applyPropertySettings(resource, settings)] : []),
+          ...(add ? [() => applyTemplate(resource, add)] : []),
+        ]),
+    }),
   };
+}
+
+/** The fixes one after the other; the first that cannot be applied stops the rest. */
+function inTurn(fixes: readonly (() => RemediationResult)[]): RemediationResult {
+  const changes: string[] = [];
+  for (const fix of fixes) {
+    const result = fix();
+    if ('notApplied' in result) return result;
+    changes.push(...result.changes);
+  }
+  return changed(...changes);
 }
 
 function verdictOf(outcome: ConditionOutcome): Verdict {

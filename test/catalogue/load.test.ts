@@ -4,6 +4,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { CatalogueError, formatProblem } from '../../src/catalogue/errors';
 import { loadCatalogue } from '../../src/catalogue/load';
+import { pathPlacesOf, relatedPathPlacesOf } from '../../src/declarative/condition';
+import { parsePath } from '../../src/declarative/path';
+import { pathProblem } from '../../src/declarative/property-table';
 
 const HEADER = `apiVersion: cdk-catalogue-checks/v1
 metadata:
@@ -101,11 +104,13 @@ describe('loadCatalogue', () => {
         ['DynamoDB.2', 'declarative', 'error'],
         ['DynamoDB.3', 'declarative', 'error'],
         ['DynamoDB.4', 'declarative', 'error'],
+        ['EC2.1', 'declarative', 'error'],
         ['ECR.1', 'declarative', 'error'],
         ['ECR.2', 'declarative', 'error'],
         ['ECR.3', 'declarative', 'warning'],
         ['EFS.1', 'declarative', 'error'],
         ['Encryption.1', 'customer-managed-key-encryption', 'error'],
+        ['IAM.1', 'declarative', 'error'],
         ['KMS.1', 'key-rotation', 'error'],
         ['Lambda.1', 'lambda-in-vpc', 'error'],
         ['Lambda.2', 'declarative', 'error'],
@@ -117,15 +122,22 @@ describe('loadCatalogue', () => {
         ['RDS.5', 'declarative', 'error'],
         ['RDS.6', 'declarative', 'error'],
         ['RDS.7', 'declarative', 'error'],
+        ['RDS.8', 'declarative', 'error'],
         ['S3.1', 'bucket-access-logging', 'error'],
         ['S3.2', 'bucket-versioning', 'error'],
         ['S3.3', 'declarative', 'error'],
+        ['S3.4', 'declarative', 'error'],
+        ['SecretsManager.1', 'declarative', 'error'],
+        ['SNS.1', 'declarative', 'error'],
+        ['SQS.1', 'declarative', 'error'],
       ]);
       // Every declarative control of the shipped catalogue has a fix, or says why it has none, and
-      // the AWS Config rule that detects what it prevents.
+      // the AWS Config rule that detects what it prevents, or says that none does.
       for (const control of catalogue.controls.filter((c) => c.check)) {
-        if (!control.remediation.set) expect(control.description).toMatch(/No automatic fix: /);
-        expect(control.references.config.length).toBeGreaterThan(0);
+        if (!control.remediation.set && !control.remediation.add)
+          expect(control.description).toMatch(/No automatic fix: /);
+        if (control.references.config.length === 0)
+          expect(control.description).toMatch(/No AWS Config rule or Security Hub control detects this/);
       }
     });
 
@@ -545,6 +557,157 @@ describe('loadCatalogue', () => {
       expect(problemsOf({ 'a.yaml': HEADER })).toEqual([
         'null.yaml:1:1: this is a device, not a regular file; a catalogue is read from regular files only',
       ]);
+    });
+  });
+
+  describe("a declarative control's paths, against its resource types' properties", () => {
+    /** A declarative control on `types`, requiring `require` (YAML at 8 spaces) and setting `set` (at 8). */
+    const declarative = (types: string, require: string, set = '') =>
+      `${HEADER}controls:\n  - id: Tables.1\n    title: t\n    check:\n      resourceTypes: [${types}]\n      require:\n${require}    severity: error\n${set && `    remediation:\n      set:\n${set}`}`;
+    const TABLE = 'AWS::DynamoDB::Table';
+    const PITR = 'PointInTimeRecoverySpecification';
+    const version = (
+      JSON.parse(fs.readFileSync(require.resolve('aws-cdk-lib/package.json'), 'utf8')) as { version: string }
+    ).version;
+    const source = `(by the CloudFormation types of aws-cdk-lib ${version})`;
+    const noProperty = (at: string, where: string, path: string, reason: string, types = TABLE) =>
+      `c.yaml:${at}: controls[0] (Tables.1) ${where}: no ${types} has a property at '${path}': ${reason} ${source}`;
+    const misspeltPitr = `${PITR} has no property 'PointInTimeRecoveryEnable' (did you mean 'PointInTimeRecoveryEnabled'?)`;
+
+    it.each<[string, string, string, string[]]>([
+      [
+        'a misspelt leaf, at the path, with a did-you-mean',
+        `        path: ${PITR}.PointInTimeRecoveryEnable\n        equals: true\n`,
+        '',
+        [noProperty('15:15', 'check.require', `${PITR}.PointInTimeRecoveryEnable`, misspeltPitr)],
+      ],
+      [
+        'a misspelt path deep in any and not',
+        `        any:\n          - path: DeletionProtectionEnabled\n            equals: true\n          - not:\n              path: TableClas\n              exists: false\n`,
+        '',
+        [
+          noProperty(
+            '19:21',
+            'check.require',
+            'TableClas',
+            "the resource has no property 'TableClas' (did you mean 'TableClass'?)",
+          ),
+        ],
+      ],
+      [
+        "a list's element without [*]",
+        `        path: AttributeDefinitions.AttributeName\n        exists: true\n`,
+        '',
+        [
+          noProperty(
+            '15:15',
+            'check.require',
+            'AttributeDefinitions.AttributeName',
+            "AttributeDefinitions is a list, so 'AttributeName' cannot follow it: write AttributeDefinitions[*].AttributeName for every element, or AttributeDefinitions[N].AttributeName for one",
+          ),
+        ],
+      ],
+      [
+        "a fix's misspelt dotted path, at its key",
+        `        path: ${PITR}.PointInTimeRecoveryEnabled\n        equals: true\n`,
+        `        ${PITR}.PointInTimeRecoveryEnable: true\n`,
+        [noProperty('20:9', 'remediation.set', `${PITR}.PointInTimeRecoveryEnable`, misspeltPitr)],
+      ],
+      [
+        "a fix's misspelt field of an object value, at the field",
+        `        path: ${PITR}.PointInTimeRecoveryEnabled\n        equals: true\n`,
+        `        ${PITR}:\n          PointInTimeRecoveryEnable: true\n          RecoveryPeriodInDays: 35\n`,
+        [noProperty('21:11', 'remediation.set', `${PITR}.PointInTimeRecoveryEnable`, misspeltPitr)],
+      ],
+    ])('refuses %s', (_name, require, set, expected) => {
+      expect(problemsOf({ 'c.yaml': declarative(TABLE, require, set) })).toEqual(expected);
+    });
+
+    it("refuses a misspelt path of a list's elements, at the element's path, named with its list", () => {
+      const require = `        path: SecurityGroupIngress\n        some:\n          path: CidrIpp\n          equals: 0.0.0.0/0\n`;
+      expect(problemsOf({ 'c.yaml': declarative('AWS::EC2::SecurityGroup', require) })).toEqual([
+        noProperty(
+          '17:17',
+          'check.require',
+          'SecurityGroupIngress[*].CidrIpp',
+          "SecurityGroupIngress[*] has no property 'CidrIpp' (did you mean 'CidrIp'?)",
+          'AWS::EC2::SecurityGroup',
+        ),
+      ]);
+    });
+
+    it("refuses a referencedBy's misspelt paths against the type that references", () => {
+      const require = `        referencedBy:\n          resourceType: AWS::S3::BucketPolicy\n          path: Buckett\n          require:\n            path: PolicyDocument.Statement[*].Effect\n            equals: Deny\n`;
+      expect(problemsOf({ 'c.yaml': declarative('AWS::S3::Bucket', require) })).toEqual([
+        noProperty(
+          '17:17',
+          'check.require',
+          'Buckett',
+          "the resource has no property 'Buckett' (did you mean 'Bucket'?)",
+          'AWS::S3::BucketPolicy',
+        ),
+      ]);
+    });
+
+    it('checks every path the shipped catalogue reads and sets (its load does not) against its types', () => {
+      const isIntrinsic = (value: object) =>
+        Object.keys(value).some((key) => key === 'Ref' || key.startsWith('Fn::'));
+      const leaves = (value: unknown, prefix: string): string[] =>
+        value && typeof value === 'object' && !Array.isArray(value) && !isIntrinsic(value)
+          ? Object.entries(value).flatMap(([key, child]) => leaves(child, prefix ? `${prefix}.${key}` : key))
+          : [prefix];
+      const checked = loadCatalogue()
+        .controls.filter((control) => control.check)
+        .flatMap(({ id, check, remediation }) => [
+          ...pathPlacesOf(check!.require).map(({ path }) => ({ id, types: check!.resourceTypes, path })),
+          ...relatedPathPlacesOf(check!.require).map(({ path, resourceType }) => ({
+            id,
+            types: [resourceType!],
+            path,
+          })),
+          ...(remediation.set ? leaves(remediation.set, '') : []).map((path) => ({
+            id,
+            types: check!.resourceTypes,
+            path,
+          })),
+        ]);
+      expect(checked.length).toBeGreaterThan(60);
+      const problems = checked.flatMap(({ id, types, path }) => {
+        const parsed = parsePath(path);
+        const problem = parsed.ok ? pathProblem(types, parsed.steps) : parsed.message;
+        return problem ? [`${id}: ${problem}`] : [];
+      });
+      expect(problems).toEqual([]);
+    });
+
+    it.each<[string, string, string, string]>([
+      [
+        'a JSON property, at any depth',
+        'AWS::IAM::Role',
+        'AssumeRolePolicyDocument.Statement[*].Principal.Service',
+        '',
+      ],
+      [
+        'a path one of its types has',
+        'AWS::DynamoDB::Table, AWS::DynamoDB::GlobalTable',
+        'Replicas[*].Region',
+        '',
+      ],
+      [
+        'any path of a registry type aws-cdk-lib has no L1 for',
+        'Acme::Billing::Ledger',
+        'Ledger.Retention',
+        '',
+      ],
+      [
+        "a fix's intrinsic value, which is not read as fields",
+        TABLE,
+        'DeletionProtectionEnabled',
+        "        DeletionProtectionEnabled: { 'Fn::If': [IsProd, true, false] }\n",
+      ],
+    ])('accepts %s', (_name, types, path, set) => {
+      write({ 'c.yaml': declarative(types, `        path: ${path}\n        exists: true\n`, set) });
+      expect(loadCatalogue(dir).controls.map((c) => c.id)).toEqual(['Tables.1']);
     });
   });
 

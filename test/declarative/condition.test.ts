@@ -850,12 +850,14 @@ describe('odd shapes never throw, and fail naming the path', () => {
     greaterThanOrEqual: 0,
     lessThan: 0,
     lessThanOrEqual: 0,
+    onlyKeys: ['B'],
   };
 
   it('on every shape, path and operator, under not too', () => {
     for (const shape of SHAPES)
       for (const path of PATHS)
-        for (const operator of OPERATORS)
+        // refersTo is read only inside referencedBy (scoped-and-related.test.ts).
+        for (const operator of OPERATORS.filter((name) => name !== 'refersTo'))
           for (const condition of [
             { path, [operator]: OPERATOR_VALUES[operator] },
             { not: { path, [operator]: OPERATOR_VALUES[operator] } },
@@ -1232,7 +1234,13 @@ describe('conditionProblems', () => {
     [
       'an operator without a path',
       { equals: 1 },
-      [{ path: [], message: 'a condition with equals needs a path' }],
+      [
+        {
+          path: [],
+          message:
+            'a condition with equals needs a path (only inside some, every or none may it judge the element itself)',
+        },
+      ],
     ],
     [
       'a typo',
@@ -1244,13 +1252,22 @@ describe('conditionProblems', () => {
       { pth: 'A', equals: 1 },
       [
         { path: ['pth'], message: "unknown key 'pth' in a condition (did you mean 'path'?)" },
-        { path: [], message: 'a condition with equals needs a path' },
+        {
+          path: [],
+          message:
+            'a condition with equals needs a path (only inside some, every or none may it judge the element itself)',
+        },
       ],
     ],
     [
       'an empty mapping',
       {},
-      [{ path: [], message: /^a condition needs all, any, not, or a path with one of: exists/ }],
+      [
+        {
+          path: [],
+          message: /^a condition needs all, any, not, referencedBy, or a path with one of: exists/,
+        },
+      ],
     ],
     [
       'all with a path',
@@ -1312,16 +1329,31 @@ describe('conditionSchema', () => {
     { path: 'A[*].B[0]', in: [1, 'a', false] },
     { path: 'aws:cdk:path', exists: true },
     { all: [{ path: 'A', exists: true }, { any: [{ not: { path: 'B', matches: '^x' } }] }] },
-    ...OPERATORS.map((operator) => ({
+    ...OPERATORS.filter((operator) => operator !== 'refersTo').map((operator) => ({
       path: 'A',
-      [operator]: { exists: false, in: ['a'], notIn: ['a'], matches: 'a' }[operator] ?? 1,
+      [operator]: { exists: false, in: ['a'], notIn: ['a'], matches: 'a', onlyKeys: ['a'] }[operator] ?? 1,
     })),
+    { path: 'A', none: { path: 'B', equals: 1 } },
+    { path: 'A', some: { equals: 1 } },
+    { not: { path: 'A', every: { any: [{ in: [1] }, { path: 'B', exists: true }] } } },
+    {
+      referencedBy: {
+        resourceType: 'AWS::S3::BucketPolicy',
+        path: 'Bucket',
+        require: { path: 'Resource', some: { refersTo: { attribute: 'Arn', suffix: '/*' } } },
+      },
+    },
   ];
   const INVALID: unknown[] = [
     {},
     { path: 'A' },
-    { equals: 1 },
     { path: 'A', equals: 1, in: [1] },
+    { path: 'A', some: { path: 'B', exists: true }, none: { path: 'B', exists: true } },
+    { some: { path: 'B', exists: true } },
+    { referencedBy: { resourceType: 'AWS::S3::BucketPolicy', path: 'Bucket' } },
+    { referencedBy: { resourceType: 'S3', path: 'Bucket', require: { path: 'A', exists: true } } },
+    { path: 'A', refersTo: { attribute: 1 } },
+    { path: 'A', onlyKeys: 'Bool' },
     { path: 'A', equal: 1 },
     { all: [] },
     { all: [{ path: 'A', exists: true }], path: 'A' },
@@ -1346,6 +1378,12 @@ describe('conditionSchema', () => {
     expect(conditionProblems(condition as Condition)).toEqual([]);
   });
 
+  // Inside some/every/none an operator without a path is the element itself: the schema cannot tell where it stands.
+  it('accepts an operator without a path, which conditionProblems refuses outside a scope', () => {
+    expect(validate({ equals: 1 })).toBe(true);
+    expect(conditionProblems({ equals: 1 } as unknown as Condition)).not.toEqual([]);
+  });
+
   it.each(INVALID)('refuses %j, as conditionProblems does', (condition) => {
     expect(validate(condition)).toBe(false);
     expect(conditionProblems(condition as Condition)).not.toEqual([]);
@@ -1356,7 +1394,7 @@ describe('conditionSchema', () => {
       condition: { properties: Record<string, { description?: string }> };
     };
     expect(Object.keys(condition.properties).sort()).toEqual(
-      [...OPERATORS, 'all', 'any', 'not', 'path'].sort(),
+      [...OPERATORS, 'all', 'any', 'not', 'path', 'some', 'every', 'none', 'referencedBy'].sort(),
     );
     for (const [key, schema] of Object.entries(condition.properties))
       expect([key, schema.description]).toEqual([key, expect.any(String)]);

@@ -28,6 +28,7 @@ import { loadCatalogue } from '../../src/catalogue/load';
 import { Evaluation } from '../../src/engine/evaluate';
 import { silenceCdkReports, synthError } from '../helpers';
 import { auroraCluster, Build, SHIPPED_CONTROLS, ShippedControl, subjectOf } from './shipped-controls';
+import { SCOPED_AND_RELATED_CONTROLS } from './scoped-and-related-controls';
 
 silenceCdkReports();
 
@@ -196,7 +197,10 @@ describe.each(SHIPPED_CONTROLS.map((control) => [control.id, control] as const))
 });
 
 it('lists every declarative control of the shipped catalogue, with a fix exactly where the catalogue has one', () => {
-  const declarative = loadCatalogue().controls.filter((control) => control.check);
+  // The controls on element scopes and related resources have their own tests (scoped-and-related.test.ts).
+  const declarative = loadCatalogue().controls.filter(
+    (control) => control.check && !SCOPED_AND_RELATED_CONTROLS.includes(control.id),
+  );
   expect(
     SHIPPED_CONTROLS.map(({ id, resourceType, fix }) => ({ id, resourceType, fix: fix !== undefined })),
   ).toEqual(
@@ -297,7 +301,7 @@ describe('API Gateway stages', () => {
   });
 });
 
-it("judges a real Aurora cluster: its writer by the cluster's settings and its own, the cluster by RDS.2 and RDS.5", () => {
+it("judges a real Aurora cluster: its writer by the cluster's settings and its own, the cluster by RDS.2, RDS.5 and RDS.8", () => {
   const { evaluations } = judgeApp(auroraCluster);
   const rds = evaluations
     .filter((e) => e.controlId.startsWith('RDS.'))
@@ -313,6 +317,8 @@ it("judges a real Aurora cluster: its writer by the cluster's settings and its o
       { controlId: 'RDS.6', resourceType: instance, status: 'compliant', reason: undefined },
       { controlId: 'RDS.7', resourceType: instance, status: 'compliant', reason: undefined },
       { controlId: 'RDS.2', resourceType: cluster, status: 'compliant', reason: undefined },
+      // Its instances carry PubliclyAccessible (RDS.6): the Aurora cluster has none.
+      { controlId: 'RDS.8', resourceType: cluster, status: 'compliant', reason: undefined },
       {
         controlId: 'RDS.5',
         resourceType: cluster,
@@ -321,7 +327,7 @@ it("judges a real Aurora cluster: its writer by the cluster's settings and its o
       },
     ]),
   );
-  expect(rds.filter((e) => e.status !== 'not-applicable')).toHaveLength(7);
+  expect(rds.filter((e) => e.status !== 'not-applicable')).toHaveLength(8);
 });
 
 it('does not let a global table with no replica pass DynamoDB.3 and DynamoDB.4 on an empty list', () => {

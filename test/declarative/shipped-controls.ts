@@ -174,6 +174,28 @@ function cfnInstance(scope: Construct, props: Partial<rds.CfnDBInstanceProps>): 
   return new rds.CfnDBInstance(scope, 'Subject', { ...INSTANCE, ...props });
 }
 
+/**
+ * An L1 Multi-AZ DB cluster (PostgreSQL, with a DBClusterInstanceClass): CDK has no L2 for one. In
+ * the VPC's isolated subnets, so that a template the fix makes deploys as it validates.
+ */
+function multiAzCluster(scope: Construct, props: Partial<rds.CfnDBClusterProps> = {}): rds.CfnDBCluster {
+  const subnets = new rds.SubnetGroup(scope, 'Subnets', {
+    description: 'Multi-AZ DB cluster',
+    ...inVpc(scope),
+  });
+  return new rds.CfnDBCluster(scope, 'Subject', {
+    engine: 'postgres',
+    dbClusterInstanceClass: 'db.m6gd.large',
+    allocatedStorage: 100,
+    storageType: 'io1',
+    iops: 1000,
+    masterUsername: 'postgres',
+    manageMasterUserPassword: true,
+    dbSubnetGroupName: subnets.subnetGroupName,
+    ...props,
+  });
+}
+
 /** A real Aurora cluster (aurora-postgresql, deletion protection on, CDK's default backup retention). */
 export const auroraCluster: Build = (scope) => cluster(scope, { deletionProtection: true });
 
@@ -190,6 +212,9 @@ function unprotectedInstance(scope: Construct, props: Partial<rds.CfnDBInstanceP
 }
 
 const NOT_AURORA = "Engine is 'postgres' (it must match the pattern '^aurora')";
+
+/** Why a Multi-AZ DB cluster (postgres, with a DBClusterInstanceClass) is not exempt as an Aurora cluster. */
+const NOT_AURORA_CLUSTER = `${NOT_AURORA}; DBClusterInstanceClass is 'db.m6gd.large' (it must not be set)`;
 
 /** The reason of an instance outside any cluster, for an instance control that also says `own`. */
 const notInCluster = (own: string) =>
@@ -1461,6 +1486,71 @@ export const SHIPPED_CONTROLS: readonly ShippedControl[] = [
         }),
       kept: { PreferredMaintenanceWindow: 'sun:03:00-sun:04:00', Engine: 'postgres' },
       fixed: { AutoMinorVersionUpgrade: true },
+    },
+  },
+  {
+    id: 'RDS.8',
+    resourceType: 'AWS::RDS::DBCluster',
+    below: 'C1I3A3',
+    property: 'PubliclyAccessible',
+    l1: (scope, value) => multiAzCluster(scope, { publiclyAccessible: value as boolean }),
+    good: false,
+    bad: true,
+    badText: 'true',
+    cases: [
+      {
+        name: 'L1 Multi-AZ DB cluster with PubliclyAccessible false',
+        build: (scope) => multiAzCluster(scope, { publiclyAccessible: false }),
+        status: 'compliant',
+      },
+      {
+        name: "L1 Multi-AZ DB cluster without PubliclyAccessible (CloudFormation's default may be public)",
+        build: (scope) => multiAzCluster(scope),
+        status: 'non-compliant',
+        reason: `none of these holds: ${NOT_AURORA_CLUSTER}; ${NOT_SET('PubliclyAccessible', 'false')}`,
+      },
+      {
+        name: 'L1 Multi-AZ DB cluster with PubliclyAccessible true',
+        build: (scope) => multiAzCluster(scope, { publiclyAccessible: true }),
+        status: 'non-compliant',
+        reason: `none of these holds: ${NOT_AURORA_CLUSTER}; PubliclyAccessible is true (it must be false)`,
+      },
+      {
+        name: 'a real Aurora cluster (its instances carry PubliclyAccessible, judged by RDS.6)',
+        build: auroraCluster,
+        status: 'compliant',
+      },
+      {
+        name: 'L1 Aurora cluster without PubliclyAccessible',
+        build: (scope) => new rds.CfnDBCluster(scope, 'Subject', { engine: 'aurora-mysql' }),
+        status: 'compliant',
+      },
+      {
+        name: 'L1 cluster with an aurora engine and a DBClusterInstanceClass (not exempt)',
+        build: (scope) => multiAzCluster(scope, { engine: 'aurora-postgresql' }),
+        status: 'non-compliant',
+        reason: `none of these holds: DBClusterInstanceClass is 'db.m6gd.large' (it must not be set); ${NOT_SET('PubliclyAccessible', 'false')}`,
+      },
+      {
+        name: 'L1 cluster without Engine or DBClusterInstanceClass (not known to be Aurora)',
+        build: (scope) => new rds.CfnDBCluster(scope, 'Subject', { snapshotIdentifier: 'orders-snapshot' }),
+        status: 'non-compliant',
+        reason: `none of these holds: Engine is not set (it must match the pattern '^aurora'); ${NOT_SET('PubliclyAccessible', 'false')}`,
+      },
+      {
+        name: 'L1 cluster without DBClusterInstanceClass, Engine from a parameter',
+        build: (scope) =>
+          new rds.CfnDBCluster(scope, 'Subject', {
+            engine: new CfnParameter(scope, 'Engine', { default: 'aurora-postgresql' }).valueAsString,
+          }),
+        status: 'unverifiable',
+        reason: `none of these is known to hold: Engine comes from parameter Engine, which is only known at deploy time (it must match the pattern '^aurora'); ${NOT_SET('PubliclyAccessible', 'false')}`,
+      },
+    ],
+    fix: {
+      build: (scope) => multiAzCluster(scope, { publiclyAccessible: true, deletionProtection: true }),
+      kept: { DeletionProtection: true, DBClusterInstanceClass: 'db.m6gd.large' },
+      fixed: { PubliclyAccessible: false },
     },
   },
   {

@@ -60,6 +60,9 @@ describe.each([true, false])(
           'S3.1',
           'S3.2',
           'S3.3',
+          'S3.4',
+          'SNS.1',
+          'SQS.1',
           ...(crossAccountKeys ? ['KMS.1'] : []),
         ].sort(),
       );

@@ -47,6 +47,10 @@ describe('the example CDK Pipelines app, stock CDK defaults', () => {
         'S3.2': 3,
         // The app stacks' buckets; CDK Pipelines blocks public access on its artifact bucket.
         'S3.3': 2,
+        // The app stacks' buckets, queues and topics; CDK Pipelines enforces TLS on its artifact bucket.
+        'S3.4': 2,
+        'SNS.1': 2,
+        'SQS.1': 2,
       },
     ],
     [
@@ -63,6 +67,10 @@ describe('the example CDK Pipelines app, stock CDK defaults', () => {
         'S3.2': 3,
         // The app stacks' buckets; CDK Pipelines blocks public access on its artifact bucket.
         'S3.3': 2,
+        // The app stacks' buckets, queues and topics; CDK Pipelines enforces TLS on its artifact bucket.
+        'S3.4': 2,
+        'SNS.1': 2,
+        'SQS.1': 2,
       },
     ],
   ])('at C3I3A3 with %s breaks the controls this many times', (_name, crossAccountKeys, expected) => {

@@ -137,7 +137,7 @@ describe('nested stacks', () => {
     expect(of(pack.evaluations, 'Parent', 'UsesNestedKey', 'Encryption.1')).toMatchObject({
       status: 'compliant',
     });
-    expect(pack.evaluations).toHaveLength(18);
+    expect(pack.evaluations).toHaveLength(22);
   });
 });
 
@@ -223,9 +223,16 @@ describe('what the engine cannot open is unverifiable, never silence', () => {
     });
     const { pack } = synthesize(app);
     const found = pack.evaluations.filter((e) => e.resourceType === 'AWS::Serverless::Function');
-    // Lambda.1 (the function), Lambda.2 (its function URL), Encryption.1 (its queues, topics); no
-    // bucket, key or project controls.
-    expect(found.map((e) => e.controlId).sort()).toEqual(['Encryption.1', 'Lambda.1', 'Lambda.2']);
+    // Lambda.1 (the function), Lambda.2 (its function URL), Encryption.1, SNS.1 and SQS.1 (its
+    // queues, topics), IAM.1 (its role and policies); no bucket, key or project controls.
+    expect(found.map((e) => e.controlId).sort()).toEqual([
+      'Encryption.1',
+      'IAM.1',
+      'Lambda.1',
+      'Lambda.2',
+      'SNS.1',
+      'SQS.1',
+    ]);
     expect(found.every((e) => e.status === 'unverifiable')).toBe(true);
   });
 

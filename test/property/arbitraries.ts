@@ -58,6 +58,55 @@ export function contextTemplate(): Required<
       Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.0.0.0/16' } },
       Pipeline: { Type: 'AWS::CodePipeline::Pipeline', Properties: { RoleArn: 'arn', Stages: [] } },
       Project: { Type: 'AWS::CodeBuild::Project', Properties: { Name: 'build' } },
+      // What the TLS and rotation controls need beside a subject of their types.
+      SubjectBucketPolicy: tlsOnlyPolicy('AWS::S3::BucketPolicy', { Bucket: { Ref: 'Subject' } }, 's3:*', [
+        { 'Fn::GetAtt': ['Subject', 'Arn'] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['Subject', 'Arn'] }, '/*']] },
+      ]),
+      SubjectQueuePolicy: tlsOnlyPolicy('AWS::SQS::QueuePolicy', { Queues: [{ Ref: 'Subject' }] }, 'sqs:*', [
+        { 'Fn::GetAtt': ['Subject', 'Arn'] },
+      ]),
+      SubjectTopicPolicy: tlsOnlyPolicy(
+        'AWS::SNS::TopicPolicy',
+        { Topics: [{ Ref: 'Subject' }] },
+        'sns:Publish',
+        [{ Ref: 'Subject' }],
+      ),
+      SubjectRotation: {
+        Type: 'AWS::SecretsManager::RotationSchedule',
+        Properties: {
+          SecretId: { Ref: 'Subject' },
+          RotationLambdaARN: 'arn:aws:lambda:eu-west-1:111111111111:function:rotate',
+          RotationRules: { AutomaticallyAfterDays: 30 },
+        },
+      },
+    },
+  };
+}
+
+/** A resource policy that denies every request to the subject without TLS, as enforceSSL renders it. */
+function tlsOnlyPolicy(
+  type: string,
+  link: Record<string, unknown>,
+  action: string,
+  resources: unknown[],
+): CfnResourceJson {
+  return {
+    Type: type,
+    Properties: {
+      ...link,
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: action,
+            Resource: resources,
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ],
+      },
     },
   };
 }
@@ -495,6 +544,7 @@ export const COMPLIANT_EXEMPLARS: Readonly<Record<string, Record<string, unknown
     KmsKeyId: KEY_ARN,
     DeletionProtection: true,
     BackupRetentionPeriod: 7,
+    PubliclyAccessible: false,
   },
   'AWS::ECR::Repository': {
     EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: KEY_ARN },

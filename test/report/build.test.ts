@@ -178,7 +178,7 @@ describe('the report validates against schema/catalogue-report.schema.json', () 
     expect(templateJson.split('\n')[plain.template!.line! - 1].trim()).toBe(`"${plain.logicalId}": {`);
     expect(report.stacks[0].ratingSource).toBe('default');
     expect(new Set(report.evaluations.map((e) => e.controlId))).toEqual(
-      new Set(['KMS.1', 'S3.1', 'S3.2', 'S3.3', 'Encryption.1']),
+      new Set(['KMS.1', 'S3.1', 'S3.2', 'S3.3', 'S3.4', 'Encryption.1']),
     );
   });
 });
