@@ -144,7 +144,7 @@ describe('cdk-catalogue check', () => {
     expect(code).toBe(1);
     const report = JSON.parse(stdout);
     expect(rows(report.evaluations)).toEqual(rows(example.pack.evaluations));
-    expect(report.evaluations.filter((e: Row) => e.status === 'non-compliant').length).toBe(30);
+    expect(report.evaluations.filter((e: Row) => e.status === 'non-compliant').length).toBe(40);
   });
 
   it('holds each stack to the rating recorded at synth when no --rating is given', () => {

@@ -1,5 +1,7 @@
 import {
+  aws_dynamodb as dynamodb,
   aws_lambda as lambda,
+  aws_logs as logs,
   aws_s3 as s3,
   aws_sns as sns,
   aws_sqs as sqs,
@@ -15,14 +17,20 @@ export class AppStack extends Stack {
     const bucket = new s3.Bucket(this, 'Uploads');
     const queue = new sqs.Queue(this, 'Jobs');
     const topic = new sns.Topic(this, 'Events');
+    const orders = new dynamodb.Table(this, 'Orders', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    });
+    new logs.LogGroup(this, 'Audit', { retention: logs.RetentionDays.ONE_MONTH });
     const handler = new lambda.Function(this, 'Processor', {
       runtime: lambda.Runtime.NODEJS_22_X,
       handler: 'index.handler',
       code: lambda.Code.fromInline('exports.handler = async () => ({ ok: true });'),
-      environment: { QUEUE_URL: queue.queueUrl, TOPIC_ARN: topic.topicArn },
+      environment: { QUEUE_URL: queue.queueUrl, TOPIC_ARN: topic.topicArn, TABLE: orders.tableName },
     });
     bucket.grantRead(handler);
     queue.grantSendMessages(handler);
     topic.grantPublish(handler);
+    orders.grantReadWriteData(handler);
   }
 }

@@ -75,9 +75,20 @@ export class RenderedStack {
   private readonly resources = new Map<CfnResource, RenderedResource>();
   private readonly byLogicalId = new Map<string, CfnResource>();
   private constructsNow: readonly IConstruct[] = [];
+  /** The template the checks read: one object, kept up to date by `refresh`. */
+  private readonly resourcesJson: Record<string, CfnResourceJson> = {};
+  private readonly rendered: StackTemplate;
   private readonly memos = new Map<string, WeakMap<IConstruct, unknown>>();
 
   constructor(private readonly stack: Stack) {
+    this.rendered = {
+      stackId: stack.node.path,
+      template: { Resources: this.resourcesJson },
+      rating: STRICTEST_RATING,
+      ratingSource: 'props',
+      // Judged in the stack's account and region, as the pack judges it.
+      ...environmentOf(stack),
+    };
     this.refresh();
   }
 
@@ -118,17 +129,10 @@ export class RenderedStack {
    * rendered just now) in place of its kept rendering.
    */
   public template(current?: { logicalId: string; json: CfnResourceJson }): StackTemplate {
-    const resources: Record<string, CfnResourceJson> = {};
-    for (const { logicalId, json } of this.resources.values()) resources[logicalId] = json;
-    if (current) resources[current.logicalId] = current.json;
-    return {
-      stackId: this.stack.node.path,
-      template: { Resources: resources },
-      rating: STRICTEST_RATING,
-      ratingSource: 'props',
-      // Judged in the stack's account and region, as the pack judges it.
-      ...environmentOf(this.stack),
-    };
+    // The resource judged reads as `current` already (see `renderedAs`), unless it is not in the stack.
+    if (!current || this.byLogicalId.has(current.logicalId)) return this.rendered;
+    const resources = { ...this.rendered.template.Resources, [current.logicalId]: current.json };
+    return { ...this.rendered, template: { Resources: resources } };
   }
 
   /** Keeps the rendering of the resource being judged, made just now. */
@@ -152,13 +156,16 @@ export class RenderedStack {
       if (current.has(resource)) continue;
       this.resources.delete(resource);
       this.byLogicalId.delete(rendered.logicalId);
+      delete this.resourcesJson[rendered.logicalId];
     }
     for (const resource of current) {
       if (this.resources.has(resource)) continue;
       const logicalId = this.logicalIdOf(resource);
       if (logicalId === undefined) continue;
-      this.resources.set(resource, new RenderedResource(resource, logicalId));
+      const rendered = new RenderedResource(resource, logicalId);
+      this.resources.set(resource, rendered);
       this.byLogicalId.set(logicalId, resource);
+      this.resourcesJson[logicalId] = rendered.json;
     }
   }
 

@@ -36,7 +36,7 @@ it('prints one block per finding and a closing summary', () => {
   expect(findingBlocks).toHaveLength(findings);
   expect(blocks[blocks.length - 1]).toMatch(/^[^\n]*INFO \[Enterprise\] \d+ findings in \d+ evaluations\./m);
   expect(blocks[blocks.length - 1]).toMatch(
-    /Encryption\.1 .*: 8 \(8 fixable by EnterpriseCatalogueRemediations\)/,
+    /Encryption\.1 .*: 12 \(12 fixable by EnterpriseCatalogueRemediations\)/,
   );
 });
 

@@ -31,7 +31,8 @@ function findingsPerControl(pack: EnterpriseCatalogueChecks): Record<string, num
 
 describe('the example CDK Pipelines app, stock CDK defaults', () => {
   // Per control: the pipeline side (artifact bucket, pipeline, synth and self-mutation projects, the
-  // artifact key) plus two app stacks (bucket, queue, topic, function) in UAT and Prod.
+  // artifact key) plus two app stacks (bucket, queue, topic, table, log group, function) in UAT and
+  // Prod.
   it.each([
     [
       'crossAccountKeys: true',
@@ -40,9 +41,14 @@ describe('the example CDK Pipelines app, stock CDK defaults', () => {
         'CodeBuild.1': 2,
         'CodeBuild.2': 2,
         'CodePipeline.1': 1,
-        'Encryption.1': 8,
+        // Per app stack: the table's point-in-time recovery and deletion protection, and the log
+        // group's month of retention.
+        'DynamoDB.1': 2,
+        'DynamoDB.2': 2,
+        'Encryption.1': 12,
         'KMS.1': 1,
         'Lambda.1': 2,
+        'Logs.1': 2,
         'S3.1': 3,
         'S3.2': 3,
         // The app stacks' buckets; CDK Pipelines blocks public access on its artifact bucket.
@@ -61,8 +67,11 @@ describe('the example CDK Pipelines app, stock CDK defaults', () => {
         'CodeBuild.1': 2,
         'CodeBuild.2': 2,
         'CodePipeline.1': 1,
-        'Encryption.1': 12,
+        'DynamoDB.1': 2,
+        'DynamoDB.2': 2,
+        'Encryption.1': 16,
         'Lambda.1': 2,
+        'Logs.1': 2,
         'S3.1': 3,
         'S3.2': 3,
         // The app stacks' buckets; CDK Pipelines blocks public access on its artifact bucket.
