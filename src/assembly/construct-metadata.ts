@@ -62,6 +62,8 @@ export class ConstructMetadata {
   private readonly logicalIds = new Map<string, Map<string, string[]>>();
   /** Every stack path the metadata shows. */
   private readonly stacks: ReadonlySet<string>;
+  /** `sourceOf` by construct path, as found. */
+  private readonly sources = new Map<string, SourceLocation | undefined>();
 
   /** The Stages' construct paths. */
   private readonly stages: ReadonlySet<string>;
@@ -204,6 +206,14 @@ export class ConstructMetadata {
    * `Resource` or `Default` child (an L2 and its L1), else that of its closest ancestor with one.
    */
   sourceOf(constructPath: string): SourceLocation | undefined {
+    // Asked once per evaluation, and a resource has several: each path's trace is read once.
+    if (this.sources.has(constructPath)) return this.sources.get(constructPath);
+    const found = this.readSourceOf(constructPath);
+    this.sources.set(constructPath, found);
+    return found;
+  }
+
+  private readSourceOf(constructPath: string): SourceLocation | undefined {
     const [self, ...ancestors] = pathAndAncestors(constructPath);
     for (const path of [self, `${self}/Resource`, `${self}/Default`, ...ancestors]) {
       const found = this.creationSourceOf(path);

@@ -45,6 +45,8 @@ function compile(control: Control): RuleModule {
           : ((add && TEMPLATE_MANUALLY[add]) ?? `make sure ${required}`),
         aspect: 'EnterpriseCatalogueRemediations',
         settings: [],
+        // Values set on the resource itself; a template adds or changes a resource policy.
+        onlyItsOwnProperties: add === undefined,
       },
       paramsSchema: { type: 'object' },
     },

@@ -135,11 +135,13 @@ export function applyTemplate(resource: CfnResource, name: string): RemediationR
 /** The stack's policies of the target's type that name the resource by `Ref`, as they render now. */
 function policiesNaming(resource: CfnResource, logicalId: string, target: PolicyTarget): CfnResource[] {
   const ref = { Ref: logicalId };
-  const constructs = renderedStackOf(cdk.Stack.of(resource)).constructs();
-  return constructs.filter((construct): construct is CfnResource => {
+  const stack = renderedStackOf(cdk.Stack.of(resource));
+  return stack.constructs().filter((construct): construct is CfnResource => {
     if (!cdk.CfnResource.isCfnResource(construct) || construct.cfnResourceType !== target.policyType)
       return false;
-    const link = renderResource(construct)?.json.Properties?.[target.linkProperty];
+    // The kept rendering: a policy is rendered again only after a fix that may have changed it.
+    const rendered = stack.renderingOf(construct) ?? renderResource(construct)?.json;
+    const link = rendered?.Properties?.[target.linkProperty];
     const links = Array.isArray(link) ? link : [link];
     return links.some((value) => isDeepStrictEqual(value, ref));
   });

@@ -5,7 +5,7 @@ import { Catalogue } from '../catalogue/model';
 import { Evaluation } from '../engine/evaluate';
 import { StackTemplate } from '../engine/template';
 import { buildReport, CatalogueReport, reportStackOf } from '../report';
-import { REPORT_FILE } from '../report/file';
+import { REPORT_FILE, writeReportFile } from '../report/file';
 import { ruleOf } from '../rules';
 import { PACKAGE_VERSION } from './version';
 import { PackAcknowledgement } from './acknowledgements';
@@ -54,6 +54,6 @@ export function writeCatalogueReport(
       evaluation.constructPath ? recorded.sourceOf(evaluation.constructPath) : undefined,
     templateLine: (evaluation) => linesOf(evaluation.stackId)?.get(evaluation.logicalId),
   });
-  fs.writeFileSync(path.join(outdir, REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
+  writeReportFile(path.join(outdir, REPORT_FILE), report);
   return report;
 }

@@ -57,7 +57,7 @@ export function remediateResource(
   } catch (e) {
     result = notApplied(`the fix failed (${(e as Error).message}); please report this`);
   }
-  renderedStackOf(cdk.Stack.of(resource)).afterFix(resource);
+  renderedStackOf(cdk.Stack.of(resource)).afterFix(resource, rule.meta.fix.onlyItsOwnProperties ?? false);
   recordRemediation(
     resource,
     findingId,

@@ -2,14 +2,16 @@ import type { CfnResource, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { cdk } from '../rules/cdk';
 import { STRICTEST_RATING } from '../catalogue/rating';
+import { isPlainObject } from '../engine/intrinsics';
 import { CfnResourceJson, StackTemplate } from '../engine/template';
 import { constructsOf, environmentOf, renderResource } from './rendered';
 
 /**
- * The resource types a fix may change beside the resource it fixes: the policies that grant or
- * guard it (key grants, log delivery, TLS-only statements), the roles those policies belong to, and
- * keys (their key policies). After any fix, these are rendered again when next read; any other
- * resource only after a fix of its own. Resources a fix adds are found after every fix.
+ * What a fix may change beside the resource it fixes, rendered again when next read: IAM policies,
+ * roles and keys (grants and key policies), after any fix; and the resource policies that name the
+ * fixed resource (a TLS-only statement, log delivery). Any other resource is rendered again only
+ * after a fix of its own; the resources a fix adds are found after every fix but those that only
+ * set their own resource's properties (`onlyItsOwnProperties`).
  */
 const CHANGED_BESIDE_THE_FIXED_RESOURCE: ReadonlySet<string> = new Set([
   'AWS::IAM::Policy',
@@ -18,11 +20,15 @@ const CHANGED_BESIDE_THE_FIXED_RESOURCE: ReadonlySet<string> = new Set([
   'AWS::IAM::User',
   'AWS::IAM::Group',
   'AWS::KMS::Key',
-  'AWS::S3::BucketPolicy',
-  'AWS::SQS::QueuePolicy',
-  'AWS::SNS::TopicPolicy',
   'AWS::Lambda::Permission',
 ]);
+
+/** Resource policies, and the property by which each names the resources it guards. */
+const RESOURCE_POLICY_LINKS: Readonly<Record<string, string>> = {
+  'AWS::S3::BucketPolicy': 'Bucket',
+  'AWS::SQS::QueuePolicy': 'Queues',
+  'AWS::SNS::TopicPolicy': 'Topics',
+};
 
 /** One resource of the stack: its type at once, the rest rendered when first read. */
 class RenderedResource {
@@ -46,6 +52,23 @@ class RenderedResource {
 
   public get type(): string {
     return this.resource.cfnResourceType;
+  }
+
+  /**
+   * Whether a fix of `logicalId` may have changed this resource: always for the types fixes change
+   * beside their resource; for a resource policy, when it names that resource by `Ref`, or names
+   * something not by `Ref` (which could be it), or has not been rendered since it was last forgotten.
+   */
+  public mayChangeWith(logicalId: string | undefined): boolean {
+    if (CHANGED_BESIDE_THE_FIXED_RESOURCE.has(this.type)) return true;
+    const link = RESOURCE_POLICY_LINKS[this.type];
+    if (link === undefined || this.rendered === null) return false;
+    // A policy that could not be rendered, or a fixed resource of unknown id: read it again.
+    if (this.rendered === undefined || logicalId === undefined) return true;
+    const named = this.rendered.Properties?.[link];
+    return (Array.isArray(named) ? named : [named]).some(
+      (value) => !isPlainObject(value) || typeof value.Ref !== 'string' || value.Ref === logicalId,
+    );
   }
 
   /** Forget the rendering: a fix may have changed the resource. */
@@ -135,15 +158,25 @@ export class RenderedStack {
     return { ...this.rendered, template: { Resources: resources } };
   }
 
+  /** The resource as the checks read it (rendered when first read), if it was in the stack when last looked over. */
+  public renderingOf(resource: CfnResource): CfnResourceJson | undefined {
+    return this.resources.get(resource)?.json;
+  }
+
   /** Keeps the rendering of the resource being judged, made just now. */
   public renderedAs(resource: CfnResource, json: CfnResourceJson): void {
     this.resources.get(resource)?.renderedAs(json);
   }
 
   /** After a fix of `fixed`: what it may have changed is read again, what it may have added is found. */
-  public afterFix(fixed: CfnResource): void {
+  public afterFix(fixed: CfnResource, onlyItsOwnProperties: boolean): void {
+    if (onlyItsOwnProperties) {
+      this.resources.get(fixed)?.stale();
+      return;
+    }
+    const logicalId = this.resources.get(fixed)?.logicalId;
     for (const [resource, rendered] of this.resources) {
-      if (resource === fixed || CHANGED_BESIDE_THE_FIXED_RESOURCE.has(rendered.type)) rendered.stale();
+      if (resource === fixed || rendered.mayChangeWith(logicalId)) rendered.stale();
     }
     this.refresh();
   }

@@ -3,7 +3,7 @@ import { formatRating } from '../catalogue/rating';
 import type { Evaluation, Waiver } from '../engine/evaluate';
 import type { StackTemplate } from '../engine/template';
 import type { RuleModule } from '../rules/rule';
-import { credentialMasker, maskCredentials, maskRecord } from './mask';
+import { credentialMasker, maskCredentials } from './mask';
 import {
   CatalogueReport,
   EvaluationRecord,
@@ -56,20 +56,21 @@ function isLine(line: unknown): line is number {
   return Number.isInteger(line) && (line as number) >= 1;
 }
 
-function reportWaiver(waiver: Waiver | undefined): ReportWaiver | undefined {
+/** A waiver as the report lists it, its free texts masked. */
+function reportWaiver(waiver: Waiver | undefined, mask: (text: string) => string): ReportWaiver | undefined {
   if (!waiver) return undefined;
   const { id, reason, acknowledgedAt, form, scope, ticket, expires, approvedBy, refusedBecause, source } =
     waiver;
   return defined({
     id,
-    reason,
+    reason: mask(reason),
     acknowledgedAt,
     form,
     scope,
     ticket,
     expires,
     approvedBy,
-    refusedBecause,
+    refusedBecause: refusedBecause === undefined ? undefined : mask(refusedBecause),
     source: source && { file: source.file, line: source.line },
   });
 }
@@ -105,7 +106,7 @@ function recordOf(
 ): EvaluationRecord {
   const source = input.locate?.(evaluation);
   const templateLine = input.templateLine?.(evaluation);
-  const record = defined<EvaluationRecord>({
+  return defined<EvaluationRecord>({
     stackId: evaluation.stackId,
     constructPath: evaluation.constructPath,
     logicalId: evaluation.logicalId,
@@ -116,19 +117,18 @@ function recordOf(
     severity: evaluation.severity,
     status: evaluation.status,
     property: evaluation.property,
-    message: evaluation.reason,
+    message: evaluation.reason === undefined ? undefined : mask(evaluation.reason),
     rating: formatRating(evaluation.rating),
     ratingSource: evaluation.ratingSource,
     ratingSetAt: evaluation.ratingSetAt,
-    waiver: reportWaiver(evaluation.waiver),
-    refusedWaiver: reportWaiver(evaluation.refusedWaiver),
-    changes: evaluation.changes,
+    waiver: reportWaiver(evaluation.waiver, mask),
+    refusedWaiver: reportWaiver(evaluation.refusedWaiver, mask),
+    changes: evaluation.changes?.map((change) => mask(change)),
     source: source && isLine(source.line) ? { file: source.file, line: source.line } : undefined,
     template: stack?.templateFile
       ? defined({ file: stack.templateFile, line: isLine(templateLine) ? templateLine : undefined })
       : undefined,
   });
-  return maskRecord(record, mask);
 }
 
 /**

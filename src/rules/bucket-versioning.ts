@@ -50,6 +50,7 @@ export default defineRule({
       manually: 'turn versioning on (s3.Bucket versioned: true)',
       aspect: 'BucketVersioning',
       settings: [],
+      onlyItsOwnProperties: true,
     },
     description: 'S3 buckets are versioned',
     resourceTypes: ['AWS::S3::Bucket'],

@@ -16,6 +16,7 @@ export default defineRule({
       manually: 'turn rotation on (kms.Key enableKeyRotation: true)',
       aspect: 'KeyRotation',
       settings: [],
+      onlyItsOwnProperties: true,
     },
     description: 'KMS keys rotate their key material automatically',
     resourceTypes: ['AWS::KMS::Key'],

@@ -64,6 +64,11 @@ export interface RuleModule<P extends object = Record<string, unknown>> {
       readonly aspect: string;
       /** The remediation settings the fix needs, any one of them (none: it needs no setting). */
       readonly settings: ReadonlyArray<keyof RemediationSettings>;
+      /**
+       * The fix only sets properties of the resource it fixes: it adds no construct and changes no
+       * other resource, so the remediations need not look the stack over again after it. @default false
+       */
+      readonly onlyItsOwnProperties?: boolean;
     };
     readonly paramsSchema: ParamsSchema;
   };
