@@ -573,6 +573,25 @@ describe('EC2.1: no ingress from anywhere to 22 or 3389', () => {
       group({ IpProtocol: 'udp', CidrIp: '0.0.0.0/0', FromPort: 53, ToPort: 53 }),
       'compliant',
     ],
+    // Every CIDR of prefix length 0 is the whole internet, however the address is spelt.
+    [
+      'CidrIpv6 0::/0 on SSH',
+      group({ IpProtocol: 'tcp', CidrIpv6: '0::/0', FromPort: 22, ToPort: 22 }),
+      'non-compliant',
+    ],
+    ['CidrIp 10.0.0.0/0 on SSH', group(tcp('10.0.0.0/0', 22)), 'non-compliant'],
+    ['CidrIp 0.0.0.0/00 on RDP', group(tcp('0.0.0.0/00', 3389)), 'non-compliant'],
+    ['CidrIp 10.0.0.0/10 on SSH (a prefix, not everything)', group(tcp('10.0.0.0/10', 22)), 'compliant'],
+    [
+      'UDP 3389 from anywhere (RDP listens on UDP too)',
+      group({ IpProtocol: 'udp', CidrIp: '0.0.0.0/0', FromPort: 3389, ToPort: 3389 }),
+      'non-compliant',
+    ],
+    [
+      'protocol 17 (UDP) over 3389 from anywhere',
+      group({ IpProtocol: '17', CidrIp: '0.0.0.0/0', FromPort: 3000, ToPort: 4000 }),
+      'non-compliant',
+    ],
     ['SSH from a parameter', group(tcp({ Ref: 'Cidr' }, 22)), 'unverifiable'],
     ['standalone ingress: SSH from anywhere', ingress(tcp('0.0.0.0/0', 22)), 'non-compliant'],
     ['standalone ingress: 443 from anywhere', ingress(tcp('0.0.0.0/0', 443)), 'compliant'],
@@ -613,6 +632,30 @@ describe('IAM.1: no full administrator statement', () => {
     ['Action * Resource * (Statement a single object)', policy(ADMIN), 'non-compliant'],
     ['in a list, Action a list', policy([{ ...ADMIN, Action: ['s3:GetObject', '*'] }]), 'non-compliant'],
     ['Action *:*', policy([{ ...ADMIN, Action: '*:*' }]), 'non-compliant'],
+    // Every spelling of every action and every resource.
+    ['Action ** (wildcards alone)', policy([{ ...ADMIN, Action: '**' }]), 'non-compliant'],
+    ['Resource arn:*', policy([{ ...ADMIN, Resource: 'arn:*' }]), 'non-compliant'],
+    ['Resource arn:aws:*:*:*:*', policy([{ ...ADMIN, Resource: ['arn:aws:*:*:*:*'] }]), 'non-compliant'],
+    [
+      'Allow every action but iam:PassRole (NotAction) on *',
+      policy([{ Effect: 'Allow', NotAction: 'iam:PassRole', Resource: '*' }]),
+      'non-compliant',
+    ],
+    [
+      'Allow * on every resource but one (NotResource)',
+      policy([{ Effect: 'Allow', Action: '*', NotResource: 'arn:aws:s3:::audit' }]),
+      'non-compliant',
+    ],
+    [
+      'Allow * on every S3 object (arn:aws:s3:::*)',
+      policy([{ ...ADMIN, Resource: 'arn:aws:s3:::*' }]),
+      'compliant',
+    ],
+    [
+      'Deny every action but one (NotAction) on *',
+      policy([{ Effect: 'Deny', NotAction: 'iam:PassRole', Resource: '*' }]),
+      'compliant',
+    ],
     ['Deny * on *', policy([{ ...ADMIN, Effect: 'Deny' }]), 'compliant'],
     ['Allow * on one bucket', policy([{ ...ADMIN, Resource: 'arn:aws:s3:::b' }]), 'compliant'],
     ['Allow s3:* on *', policy([{ ...ADMIN, Action: 's3:*' }]), 'compliant'],
