@@ -23,17 +23,18 @@ export function writeCatalogueReport(
   evaluations: readonly Evaluation[],
   acknowledgements: readonly PackAcknowledgement[],
 ): CatalogueReport {
-  const templateFiles = new Map(
-    stacks.map((stack) => [stack.stackId, stack.templateFile && path.relative(outdir, stack.templateFile)]),
-  );
+  const relative = (stack: StackTemplate) => stack.templateFile && path.relative(outdir, stack.templateFile);
+  const templateFileOf = new Map(stacks.map((stack) => [stack.stackId, stack.templateFile]));
   // Evaluations come stack by stack: one stack's lines are held at a time. CDK wrote the templates
   // as JSON, and the pack has parsed them already.
   let current: { stackId: string; lines: Map<string, number> | undefined } | undefined;
   const linesOf = (stackId: string): Map<string, number> | undefined => {
     if (current?.stackId !== stackId) {
-      const file = templateFiles.get(stackId);
-      const text = file === undefined ? undefined : fs.readFileSync(path.join(outdir, file), 'utf8');
-      current = { stackId, lines: text === undefined ? undefined : resourceKeyLines(text) };
+      const file = templateFileOf.get(stackId);
+      current = {
+        stackId,
+        lines: file === undefined ? undefined : resourceKeyLines(fs.readFileSync(file, 'utf8')),
+      };
     }
     return current.lines;
   };
@@ -42,7 +43,7 @@ export function writeCatalogueReport(
     catalogue,
     ruleHelpOf: (control) => ruleOf(control)?.meta,
     toolVersion: PACKAGE_VERSION,
-    stacks: stacks.map((stack) => reportStackOf(stack, templateFiles.get(stack.stackId))),
+    stacks: stacks.map((stack) => reportStackOf(stack, relative(stack))),
     acknowledgements: acknowledgements.map(({ path: constructPath, id, text, scope, source }) => ({
       constructPath,
       id,
