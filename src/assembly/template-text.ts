@@ -1,5 +1,6 @@
 import * as path from 'path';
-import { Document, isAlias, isMap, isScalar, isSeq, LineCounter, Node, parseDocument } from 'yaml';
+import type { Document, Node } from 'yaml';
+import { yaml } from '../io/yaml';
 import type { CfnTemplate } from '../engine/template';
 import { InputError } from './input-error';
 import { resourceKeyLines, visitJsonKeys } from './json-keys';
@@ -97,8 +98,8 @@ function jsonErrorLine(text: string, error: Error): number | undefined {
 }
 
 function parseYaml(text: string): unknown {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, {
+  const lines = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, {
     lineCounter: lines,
     prettyErrors: false,
     uniqueKeys: true,
@@ -129,6 +130,7 @@ function isShortForm(tag: string): boolean {
 /** The document's data, short-form intrinsics in their long form. */
 function toJson(node: unknown, lineOf: (node: Node) => number): unknown {
   if (node === null || node === undefined) return null;
+  const { isAlias, isMap, isScalar, isSeq } = yaml();
   if (isAlias(node)) {
     throw new TextProblem(`YAML alias *${node.source}: CloudFormation does not accept aliases`, lineOf(node));
   }
@@ -193,6 +195,7 @@ function resourceLines(text: string): Map<string, number> {
   const lines = new Map<string, number>();
   try {
     if (/^\uFEFF?\s*\{/.test(text) && isJson(text)) return resourceKeyLines(text.replace(/^\uFEFF/, ''));
+    const { isMap, isScalar, LineCounter, parseDocument } = yaml();
     const counter = new LineCounter();
     const doc: Document = parseDocument(text, { lineCounter: counter, resolveKnownTags: false });
     const resources = isMap(doc.contents) ? doc.contents.get('Resources', true) : undefined;

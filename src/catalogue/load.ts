@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ValidateFunction } from 'ajv';
-import { Node } from 'yaml';
+import type { Node } from 'yaml';
 import { RULES } from '../rules';
 import { readCentralWaivers } from '../waivers/central';
 import { conditionProblems, pathPlacesOf, relatedPathPlacesOf } from '../declarative/condition';

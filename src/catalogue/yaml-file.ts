@@ -1,4 +1,5 @@
-import { Document, isAlias, isCollection, isNode, isPair, LineCounter, Node, parseDocument } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
+import { yaml } from '../io/yaml';
 import { readRegularFile, RegularFileError } from '../io/regular-file';
 import { CatalogueProblem } from './errors';
 
@@ -80,7 +81,7 @@ function tagProblem(tag: string): string {
 }
 
 function offsetOf(value: unknown): number | undefined {
-  return isNode(value) ? value.range?.[0] : undefined;
+  return yaml().isNode(value) ? value.range?.[0] : undefined;
 }
 
 /**
@@ -90,6 +91,7 @@ function offsetOf(value: unknown): number | undefined {
  * limit is turned off for this one: it refuses a file that uses one anchor 101 times, and does not say where.
  */
 function checkStructure(doc: Document): void {
+  const { isAlias, isCollection, isNode, isPair } = yaml();
   const anchors = new Map<string, Node>();
   const sizes = new Map<Node, number>();
   const open = new Set<Node>();
@@ -131,7 +133,7 @@ function checkStructure(doc: Document): void {
 
 /** Parses the text; the first problems the parser or the structure check finds, with their offsets. */
 function parse(text: string, lines: LineCounter): { doc: Document; problems: FileProblem[] } {
-  const doc = parseDocument(text, {
+  const doc = yaml().parseDocument(text, {
     lineCounter: lines,
     prettyErrors: false,
     uniqueKeys: true,
@@ -181,7 +183,7 @@ export function readYamlFile(file: string, problems: CatalogueProblem[]): YamlFi
     });
     return undefined;
   }
-  const lines = new LineCounter();
+  const lines = new (yaml().LineCounter)();
   const { doc, problems: found } = parse(text, lines);
   if (found.length > 0) {
     for (const problem of found) {

@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv';
-import { Document, isMap, isScalar, LineCounter, Node } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
+import { yaml } from '../io/yaml';
 import { CatalogueProblem } from './errors';
 import { SourceLocation } from './model';
 import { describeSchemaError } from './schema-messages';
@@ -60,8 +61,8 @@ export function locateValue(parsed: ParsedFile, segments: DataPath): SourceLocat
 }
 
 export function keyNodeOf(map: Node | undefined, key: string): Node | undefined {
-  if (!isMap(map)) return undefined;
-  const pair = map.items.find((item) => isScalar(item.key) && item.key.value === key);
+  if (!yaml().isMap(map)) return undefined;
+  const pair = map.items.find((item) => yaml().isScalar(item.key) && item.key.value === key);
   return pair?.key as Node | undefined;
 }
 

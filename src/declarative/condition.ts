@@ -489,24 +489,29 @@ interface Walk {
   readonly end: (w: Walk, node: PropertyNode, done: readonly PathStep[]) => ConditionOutcome;
 }
 
-/** Reads the path step by step from `raw`, the value at `done`, resolving each value on the way. */
+/**
+ * Reads the path step by step from `raw`, the value at `done`, resolving each value on the way. The
+ * words of a fault are put together only when there is one: most values pass.
+ */
 function walk(w: Walk, raw: unknown, done: readonly PathStep[], i: number): ConditionOutcome {
   const { leaf, context } = w;
   const resolved = context.resolver.resolve(raw, context.stack);
   const node: PropertyNode = { raw, resolved, place: context };
-  const wanted = renderPath([...done, ...leaf.steps.slice(i)]);
   if (i === leaf.steps.length) return w.end(w, node, done);
-  const here = renderPath(done) || 'Properties';
-  const { must } = wordingHere(w);
-  const requirement = `${wanted} must ${must}`;
+  const wanted = () => renderPath([...done, ...leaf.steps.slice(i)]);
+  const here = () => renderPath(done) || 'Properties';
+  const requirement = () => `${wanted()} must ${wordingHere(w).must}`;
   const step = leaf.steps[i];
   const unreadable = (kind: string) =>
-    fail(here, `${here} ${foundText(node)}, not ${kind}, so ${wanted} cannot be read (it must ${must})`);
+    fail(
+      here(),
+      `${here()} ${foundText(node)}, not ${kind}, so ${wanted()} cannot be read (it must ${wordingHere(w).must})`,
+    );
   switch (resolved.kind) {
     case 'absent':
       return absentOnTheWay(w, node, done, i);
     case 'unknown':
-      return unknown(here, `${deployTime(here, resolved.description)} (${requirement})`);
+      return unknown(here(), `${deployTime(here(), resolved.description)} (${requirement()})`);
     case 'structure':
       break;
     default:
@@ -527,14 +532,14 @@ function walk(w: Walk, raw: unknown, done: readonly PathStep[], i: number): Cond
       const element = renderPath([...done, step]);
       return unknown(
         element,
-        `${element} is not known at synth time: ${here}[${conditional}] is an Fn::If that may remove itself from the list, which is only known at deploy time (${element === wanted ? `it must ${must}` : requirement})`,
+        `${element} is not known at synth time: ${here()}[${conditional}] is an Fn::If that may remove itself from the list, which is only known at deploy time (${element === wanted() ? `it must ${wordingHere(w).must}` : requirement()})`,
       );
     }
     return walk(w, value[step.index], [...done, step], i + 1);
   }
-  if (value.length === 0) return emptyList(w, here, 'is empty', wanted);
+  if (value.length === 0) return emptyList(w, here(), 'is empty', wanted());
   const outcomes = value.map((item, index) => walk(w, item, [...done, { kind: 'element', index }], i + 1));
-  return w.negated ? someElement(outcomes, wanted, wordingHere(w)) : allOf(outcomes);
+  return w.negated ? someElement(outcomes, wanted(), wordingHere(w)) : allOf(outcomes);
 }
 
 /** A value on the way is not set: so is the path, and a list on the rest of it is an empty list. */
@@ -572,8 +577,11 @@ function wordingHere(w: Walk) {
 
 /** The value at the end of the path against the leaf's operator. */
 function judge(leaf: Leaf, w: Walk, node: PropertyNode, done: readonly PathStep[]): ConditionOutcome {
-  const subject = renderPath(done) || 'Properties';
   const truth = leaf.test.judge(node);
+  if (truth.kind === 'holds' && !polarity(w)) return PASS;
+  if (truth.kind === 'fails' && polarity(w)) return PASS;
+  if (truth.kind === 'reference' && polarity(w) && !truth.mayEqual) return PASS;
+  const subject = renderPath(done) || 'Properties';
   const requirement = `it must ${wordingHere(w).must}`;
   switch (truth.kind) {
     case 'unknown':
@@ -582,16 +590,13 @@ function judge(leaf: Leaf, w: Walk, node: PropertyNode, done: readonly PathStep[
       return fail(subject, `${subject} ${truth.found} (${requirement})`);
     case 'reference':
       // Not equal as written; under notEquals/notIn (or a `not`) its deploy-time value may still be equal.
-      if (!polarity(w) || !truth.mayEqual)
-        return polarity(w) ? PASS : fail(subject, `${subject} ${truth.found} (${requirement})`);
+      if (!polarity(w)) return fail(subject, `${subject} ${truth.found} (${requirement})`);
       return unknown(
         subject,
         `${subject} ${truth.found}: its value is made at deploy time and may be what it must not be (${requirement})`,
       );
     default:
-      return (truth.kind === 'holds') !== polarity(w)
-        ? PASS
-        : fail(subject, `${subject} ${truth.found} (${requirement})`);
+      return fail(subject, `${subject} ${truth.found} (${requirement})`);
   }
 }
 
@@ -613,6 +618,7 @@ type Fault = Extract<ConditionOutcome, { property: string }>;
 
 /** Some reasons, the first few spelt out and the rest counted; unset siblings that need one value said once. */
 function listed(reasons: readonly string[]): string {
+  if (reasons.length === 1) return reasons[0];
   const merged = mergeUnsetSiblings(reasons);
   const rest = merged.length - MAX_LISTED;
   return merged.slice(0, MAX_LISTED).join('; ') + (rest > 0 ? `; and ${rest} more` : '');
@@ -703,14 +709,25 @@ function effectiveQuantifier(quantifier: Quantifier, negated: boolean) {
   return { exists: (quantifier === 'some') !== negated, inner: (quantifier === 'none') !== negated };
 }
 
-/** The scope walked like a leaf to its list; on the way, an absent list holds for every and none only. */
+const scopeTargets = new WeakMap<Scope, WalkTarget>();
+
+/**
+ * The scope walked like a leaf to its list; on the way, an absent list holds for every and none only.
+ * Made once per scope, its words too.
+ */
 function scopeTarget(scope: Scope): WalkTarget {
-  return {
-    steps: scope.steps,
-    negated: false,
-    holdsOnEmptyList: scope.quantifier !== 'some',
-    test: { wording: (negated) => scopeWording(scope, negated) },
-  };
+  let target = scopeTargets.get(scope);
+  if (!target) {
+    const [plain, negated] = [false, true].map((not) => scopeWording(scope, not));
+    target = {
+      steps: scope.steps,
+      negated: false,
+      holdsOnEmptyList: scope.quantifier !== 'some',
+      test: { wording: (not) => (not ? negated : plain) },
+    };
+    scopeTargets.set(scope, target);
+  }
+  return target;
 }
 
 function scopeWording(scope: Scope, negated: boolean): Wording {
@@ -731,7 +748,7 @@ function scopeWording(scope: Scope, negated: boolean): Wording {
 function quantify(scope: Scope, w: Walk, node: PropertyNode, done: readonly PathStep[]): ConditionOutcome {
   const list = renderPath(done) || 'Properties';
   const { exists, inner } = effectiveQuantifier(scope.quantifier, w.negated);
-  const { must } = wordingHere(w);
+  const { must } = wordingHere(w); // made once per scope (scopeTarget)
   const { raw, resolved } = node;
   if (resolved.kind === 'absent') return exists ? fail(list, `${list} is not set (it must ${must})`) : PASS;
   if (resolved.kind === 'unknown')
@@ -742,7 +759,7 @@ function quantify(scope: Scope, w: Walk, node: PropertyNode, done: readonly Path
     : [{ item: value, at: done }];
   if (elements.length === 0) return exists ? fail(list, `${list} is empty (it must ${must})`) : PASS;
   const outcomes = elements.map(({ item, at }) => ({
-    at: renderPath(at),
+    at,
     outcome: evaluate(scope.child, item, w.context, inner, at),
   }));
   if (exists) {
@@ -755,6 +772,7 @@ function quantify(scope: Scope, w: Walk, node: PropertyNode, done: readonly Path
       reason: `${list} must ${must}: ${listed(faults.map((f) => f.reason))}`,
     };
   }
+  if (outcomes.every(({ outcome }) => outcome.status === 'pass')) return PASS;
   const such = `such that ${describeCompiled(scope.child, false)}`;
   return allOf(
     outcomes.map(({ at, outcome }) =>
@@ -762,8 +780,8 @@ function quantify(scope: Scope, w: Walk, node: PropertyNode, done: readonly Path
         ? outcome
         : {
             ...outcome,
-            property: at,
-            reason: `${at} must ${inner ? 'not ' : ''}be ${such}: ${outcome.reason}`,
+            property: renderPath(at),
+            reason: `${renderPath(at)} must ${inner ? 'not ' : ''}be ${such}: ${outcome.reason}`,
           },
     ),
   );

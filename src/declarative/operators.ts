@@ -161,23 +161,30 @@ export function foundText({ raw, resolved }: PropertyNode): string {
 }
 
 function wordingOf(verb: 'be' | 'match', predicate: string): (negated: boolean) => Wording {
-  return (negated) =>
+  const [plain, negated] = [false, true].map((not) =>
     verb === 'be'
-      ? { is: `is ${negated ? 'not ' : ''}${predicate}`, must: `${negated ? 'not ' : ''}be ${predicate}` }
+      ? { is: `is ${not ? 'not ' : ''}${predicate}`, must: `${not ? 'not ' : ''}be ${predicate}` }
       : {
-          is: `${negated ? 'does not match' : 'matches'} ${predicate}`,
-          must: `${negated ? 'not ' : ''}match ${predicate}`,
-        };
+          is: `${not ? 'does not match' : 'matches'} ${predicate}`,
+          must: `${not ? 'not ' : ''}match ${predicate}`,
+        },
+  );
+  return (not) => (not ? negated : plain);
 }
 
+// What was found is put in words only when a finding quotes it: most values pass.
 const holds = (condition: boolean, node: PropertyNode): Truth => ({
   kind: condition ? 'holds' : 'fails',
-  found: foundText(node),
+  get found() {
+    return foundText(node);
+  },
 });
 
 const malformed = (node: PropertyNode, wanted: string): Truth => ({
   kind: 'malformed',
-  found: `${foundText(node)}, not ${wanted}`,
+  get found() {
+    return `${foundText(node)}, not ${wanted}`;
+  },
 });
 
 /** Judges the kinds every test treats alike; `literal` and `resource` are the test's own. */

@@ -3,7 +3,6 @@ import {
   IAspect,
   IPolicyValidationContext,
   PolicyValidationPluginReport,
-  PolicyViolation,
   Stack,
   Stage,
   Validations,
@@ -34,6 +33,7 @@ import { EnterpriseCatalogueRemediations } from './enterprise-catalogue-remediat
 import { PACKAGE_VERSION } from './version';
 import { governedRatingOf } from './rating';
 import { writeCatalogueReport } from './report-file';
+import { ReportedViolations } from './violations';
 import type { CatalogueReport } from '../report';
 
 export interface EnterpriseCatalogueChecksProps {
@@ -78,7 +78,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
   private readonly now?: string;
   private readonly registeredOn = new WeakSet<IConstruct>();
   private lastEvaluations: Evaluation[] = [];
-  private reported: PolicyViolation[] = [];
+  private reported = new ReportedViolations();
   /** The last validation's evaluations by the construct they are reported against. */
   private evaluationsBySubject = new Map<IConstruct, Evaluation[]>();
   /** The catalogue's controls by id, for the findings' texts. */
@@ -134,7 +134,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
         return writeCatalogueReport(outdir, recorded, this.catalogue, stacks, evaluations, acknowledgements);
       } catch (e) {
         // The verdicts stand whatever happens to the record; say so rather than fail the synth here.
-        this.reported.push({
+        this.reported.add({
           ruleName: `${this.name}-Report`,
           description: `[${this.name}] The catalogue report could not be written to ${outdir}: ${(e as Error).message}. The findings above stand.`,
           severity: 'warning',
@@ -175,7 +175,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
         return element ? remediationRecordOf(element, subject.findingId) : undefined;
       },
     }).map((evaluation) => withMissedRemediationNote(evaluation, missed));
-    this.reported = [];
+    this.reported = new ReportedViolations();
     this.evaluationsBySubject = new Map();
     for (const evaluation of this.lastEvaluations) {
       const subject = tree.subjectOf(evaluation);
@@ -190,8 +190,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
     this.reportStaleCentralWaivers(root, stacks);
     this.reportRefusedRatings(stacks);
     this.reportSummary(root, record(this.lastEvaluations, acknowledgements));
-    const blocking = this.reported.some((v) => v.severity === 'error' || v.severity === 'fatal');
-    return { success: !blocking, violations: this.reported };
+    return { success: !this.reported.blocking, violations: this.reported.all };
   }
 
   /** cdk-nag's per-resource hook: reports the findings of the last validation on one resource. */
@@ -200,7 +199,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
   }
 
   /**
-   * One violation per finding, so each says what is wrong here. A finding waived with CDK's qualified
+   * Every finding, with what is wrong in its own words (findings worded alike share a violation). A finding waived with CDK's qualified
    * id is reported too, so CDK lists it under suppressedViolations; one waived in a form CDK cannot
    * match (a bare id, a central waiver) is listed as an `info` entry, so CDK's report loses none.
    */
@@ -211,7 +210,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
         continue;
       }
       if (!isFinding(evaluation) && !evaluation.waiver) continue;
-      this.reported.push({
+      this.reported.add({
         ruleName: evaluation.findingId,
         description: describeEvaluation(evaluation, this.controlOf(evaluation), this.verboseMessages),
         fix: suggestedFix(evaluation, this.controlOf(evaluation)),
@@ -228,7 +227,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
   }
 
   private reportUnlistedWaiver(subject: IConstruct, evaluation: Evaluation): void {
-    this.reported.push({
+    this.reported.add({
       ruleName: `${this.name}-Waived`,
       description: describeUnlistedWaiver(evaluation, `${this.name}::${evaluation.findingId}`),
       severity: 'info',
@@ -250,7 +249,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
     for (const { id, path, findingId } of acknowledgements) {
       const typo = !known.has(findingId);
       if (!typo && used.has(path, id)) continue;
-      this.reported.push({
+      this.reported.add({
         ruleName: typo ? `${this.name}-UnknownWaiver` : `${this.name}-StaleWaiver`,
         description: typo
           ? `[${this.name}] The acknowledgement '${id}' at ${path} names no control of the catalogue, so it waives nothing (a typo?). Controls: ${this.ruleIds.join(', ')}.`
@@ -273,7 +272,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
     const stackIds = stacks.map((stack) => stack.stackId);
     for (const entry of this.catalogue.centralWaivers ?? []) {
       if (used.has(centralWaiverId(entry)) || !isAimedAt(entry, stackIds)) continue;
-      this.reported.push({
+      this.reported.add({
         ruleName: `${this.name}-StaleWaiver`,
         description: `[${this.name}] The central waiver of ${entry.control} for ${entry.path} (${entry.source.file}:${entry.source.line}) waives no finding in this app: nothing it covers breaks ${entry.control} at its rating.`,
         severity: 'warning',
@@ -289,7 +288,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
   private reportRefusedRatings(stacks: readonly StackTemplate[]): void {
     for (const stack of stacks) {
       if (stack.ratingRefused === undefined) continue;
-      this.reported.push({
+      this.reported.add({
         ruleName: `${this.name}-Rating`,
         description: `[${this.name}] Stack ${stack.stackId}: ${stack.ratingRefused}. It was judged at ${formatRating(stack.rating)}. Raise the rating, or ask the catalogue's owner to change its rating section.`,
         severity: 'fatal',
@@ -306,7 +305,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
       report?.score,
     );
     if (!summary) return;
-    this.reported.push({
+    this.reported.add({
       ruleName: `${this.name}-Summary`,
       description: `[${this.name}] ${summary}`,
       severity: 'info',

@@ -1,6 +1,6 @@
 import type { aws_codebuild as codebuild } from 'aws-cdk-lib';
 import { cdk } from '../rules/cdk';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { yaml } from '../io/yaml';
 import { isPlainObject } from '../engine/intrinsics';
 
 /** A project's inline build spec (`Source.BuildSpec`), parsed, and the syntax to write it back in. */
@@ -22,7 +22,7 @@ export function readInlineBuildSpec(project: codebuild.CfnProject): InlineBuildS
   if (text === undefined) return 'the build spec is the buildspec.yml file in the source';
   if (typeof text !== 'string') return 'Source.BuildSpec has parts only known at deploy time';
   const json = parseOrUndefined(() => JSON.parse(text));
-  const spec = json ?? parseOrUndefined(() => parseYaml(text));
+  const spec = json ?? parseOrUndefined(() => yaml().parse(text));
   if (!isPlainObject(spec)) return `the build spec is the file '${text.slice(0, 200)}'`;
   return { spec, syntax: json === undefined ? 'yaml' : 'json' };
 }
@@ -71,6 +71,6 @@ export function writeInlineBuildSpec(
   const source = project.source as codebuild.CfnProject.SourceProperty;
   project.source = {
     ...source,
-    buildSpec: syntax === 'json' ? JSON.stringify(spec, null, 2) : stringifyYaml(spec),
+    buildSpec: syntax === 'json' ? JSON.stringify(spec, null, 2) : yaml().stringify(spec),
   };
 }

@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml';
+import { yaml } from '../io/yaml';
 import { intrinsicName, isIntrinsic, isPlainObject, prop, propertyVariants } from '../engine/intrinsics';
 import { describe, TemplateResolver } from '../engine/resolve';
 import { StackTemplate } from '../engine/template';
@@ -202,7 +202,7 @@ function unreadable(description: string, buildSpecFile = false): BuildEnvironmen
 function parseDocument(text: string): unknown {
   try {
     // logLevel 'error': errors throw (a 'silent' parse drops them), warnings stay quiet.
-    return parseYaml(text, { merge: true, uniqueKeys: true, logLevel: 'error' });
+    return yaml().parse(text, { merge: true, uniqueKeys: true, logLevel: 'error' });
   } catch {
     return undefined;
   }

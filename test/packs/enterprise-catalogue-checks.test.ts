@@ -318,6 +318,64 @@ describe('EnterpriseCatalogueChecks', () => {
     expect(synthWith(built, { catalogue: ONE_CONTROL() }).error).toBeUndefined();
   });
 
+  describe("reports to CDK as cdk-nag's packs do: one violation per rule and message", () => {
+    interface ReportedViolation {
+      ruleName: string;
+      description: string;
+      severity: string;
+      violatingConstructs: { constructPath: string }[];
+    }
+    const corpViolations = (report: {
+      pluginReports: {
+        pluginName: string;
+        violations: ReportedViolation[];
+        suppressedViolations?: ReportedViolation[];
+      }[];
+    }) => report.pluginReports.find((r) => r.pluginName === 'Corp')!;
+    const constructsOf = (violations: ReportedViolation[], ruleName: string) =>
+      violations
+        .filter((v) => v.ruleName === ruleName)
+        .map((v) => v.violatingConstructs.map((c) => c.constructPath));
+
+    it('lists every key that breaks the control under one violation', () => {
+      const built = appWithKey();
+      new kms.Key(built.stack, 'Second');
+      new kms.Key(built.stack, 'Third', { enableKeyRotation: true });
+      const { report } = synthWith(built, { catalogue: ONE_CONTROL(), rating: 'C1I1A1', reportOnly: true });
+      expect(constructsOf(corpViolations(report).violations, 'Corp-KMS.1')).toEqual([
+        ['Workload/Key/Resource', 'Workload/Second/Resource'],
+      ]);
+    });
+
+    it('keeps findings worded differently apart, each with its own message', () => {
+      const built = appWithKey();
+      new kms.Key(built.stack, 'Disabled', { enableKeyRotation: false });
+      const { report, pack } = synthWith(built, {
+        catalogue: ONE_CONTROL(),
+        rating: 'C1I1A1',
+        reportOnly: true,
+      });
+      const violations = corpViolations(report).violations.filter((v) => v.ruleName === 'Corp-KMS.1');
+      expect(new Set(pack.evaluations.map((e) => e.reason)).size).toBe(2);
+      expect(violations).toHaveLength(2);
+      expect(violations.map((v) => v.violatingConstructs.length)).toEqual([1, 1]);
+      expect(new Set(violations.map((v) => v.description)).size).toBe(2);
+    });
+
+    it('still lets CDK acknowledge one construct of a shared violation and fail on the other', () => {
+      const built = appWithKey();
+      const second = new kms.Key(built.stack, 'Second');
+      Validations.of(second).acknowledge({ id: 'Corp::Corp-KMS.1', reason: VALID_WAIVER });
+      const { report, error } = synthWith(built, { catalogue: ONE_CONTROL(), rating: 'C1I1A1', now: NOW });
+      expect(error?.message).toMatch(/Workload\/Key\/Resource/);
+      const corp = corpViolations(report);
+      expect(constructsOf(corp.violations, 'Corp-KMS.1')).toEqual([['Workload/Key/Resource']]);
+      expect(constructsOf(corp.suppressedViolations ?? [], 'Corp-KMS.1')).toEqual([
+        ['Workload/Second/Resource'],
+      ]);
+    });
+  });
+
   it("supports cdk-nag's validateScope for direct use", () => {
     const built = appWithKey();
     const pack = new EnterpriseCatalogueChecks({ catalogue: ONE_CONTROL(), rating: 'C1I1A1' });
