@@ -106,37 +106,32 @@ function recordOf(
 ): EvaluationRecord {
   const source = input.locate?.(evaluation);
   const templateLine = input.templateLine?.(evaluation);
-  // Key by key in the report's order, each only when set (as `defined` does): a synth of thousands of
-  // resources builds a record per evaluation, and filtering each built record was the report's largest cost.
-  const record: Record<string, unknown> = {};
-  const put = (key: keyof EvaluationRecord, value: unknown) => {
-    if (value !== undefined) record[key] = value;
-  };
-  put('stackId', evaluation.stackId);
-  put('constructPath', evaluation.constructPath);
-  put('logicalId', evaluation.logicalId);
-  put('resourceType', evaluation.resourceType);
-  put('controlId', evaluation.controlId);
-  put('findingId', evaluation.findingId);
-  put('ruleId', evaluation.ruleId);
-  put('severity', evaluation.severity);
-  put('status', evaluation.status);
-  put('property', evaluation.property);
-  put('message', evaluation.reason === undefined ? undefined : mask(evaluation.reason));
-  put('rating', formatRating(evaluation.rating));
-  put('ratingSource', evaluation.ratingSource);
-  put('ratingSetAt', evaluation.ratingSetAt);
-  put('waiver', reportWaiver(evaluation.waiver, mask));
-  put('refusedWaiver', reportWaiver(evaluation.refusedWaiver, mask));
-  put('changes', evaluation.changes?.map((change) => mask(change)));
-  put('source', source && isLine(source.line) ? { file: source.file, line: source.line } : undefined);
-  put(
-    'template',
-    stack?.templateFile
+  // Every key in one literal, so all records share one shape: a synth of thousands of resources builds
+  // one per evaluation, and filtering each was the report's largest cost. A key left undefined is not
+  // in the JSON (JSON.stringify leaves it out), nor does reading it differ from a missing one.
+  return {
+    stackId: evaluation.stackId,
+    constructPath: evaluation.constructPath,
+    logicalId: evaluation.logicalId,
+    resourceType: evaluation.resourceType,
+    controlId: evaluation.controlId,
+    findingId: evaluation.findingId,
+    ruleId: evaluation.ruleId,
+    severity: evaluation.severity,
+    status: evaluation.status,
+    property: evaluation.property,
+    message: evaluation.reason === undefined ? undefined : mask(evaluation.reason),
+    rating: formatRating(evaluation.rating),
+    ratingSource: evaluation.ratingSource,
+    ratingSetAt: evaluation.ratingSetAt,
+    waiver: reportWaiver(evaluation.waiver, mask),
+    refusedWaiver: reportWaiver(evaluation.refusedWaiver, mask),
+    changes: evaluation.changes?.map((change) => mask(change)),
+    source: source && isLine(source.line) ? { file: source.file, line: source.line } : undefined,
+    template: stack?.templateFile
       ? defined({ file: stack.templateFile, line: isLine(templateLine) ? templateLine : undefined })
       : undefined,
-  );
-  return record as unknown as EvaluationRecord;
+  };
 }
 
 /**
