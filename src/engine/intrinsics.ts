@@ -46,11 +46,13 @@ export function conditionNamesIn(value: unknown, into: Set<string> = new Set()):
 
 /**
  * Replaces every `Fn::If` whose condition is in `assignment` by the branch it selects; a branch of
- * `AWS::NoValue` removes the property or array item, as CloudFormation does.
+ * `AWS::NoValue` removes the property or array item, as CloudFormation does. What it leaves as it
+ * was is returned as it was, not copied (most resources have no `Fn::If`): rules only read it.
  */
 export function selectBranches(value: unknown, assignment: ReadonlyMap<string, boolean>): unknown {
   if (Array.isArray(value)) {
-    return value.map((item) => selectBranches(item, assignment)).filter((item) => !isNoValue(item));
+    const items = value.map((item) => selectBranches(item, assignment)).filter((item) => !isNoValue(item));
+    return items.length === value.length && items.every((item, i) => item === value[i]) ? value : items;
   }
   if (!isPlainObject(value)) return value;
   const args = value['Fn::If'];
@@ -59,14 +61,23 @@ export function selectBranches(value: unknown, assignment: ReadonlyMap<string, b
       return selectBranches(assignment.get(args[0] as string) ? args[1] : args[2], assignment);
     }
     // A Fn::If left in place keeps both branches, AWS::NoValue included, as it will deploy.
-    return { 'Fn::If': [args[0], selectBranches(args[1], assignment), selectBranches(args[2], assignment)] };
+    const [whenTrue, whenFalse] = [selectBranches(args[1], assignment), selectBranches(args[2], assignment)];
+    return whenTrue === args[1] && whenFalse === args[2]
+      ? value
+      : { 'Fn::If': [args[0], whenTrue, whenFalse] };
   }
-  const result: Record<string, unknown> = {};
+  let result: Record<string, unknown> | undefined;
   for (const [key, child] of Object.entries(value)) {
     const selected = selectBranches(child, assignment);
+    if (selected === child && !isNoValue(selected)) {
+      if (result) result[key] = child;
+      continue;
+    }
+    // The first change: copy what came before it, then go on.
+    result ??= Object.fromEntries(Object.entries(value).slice(0, Object.keys(value).indexOf(key)));
     if (!isNoValue(selected)) result[key] = selected;
   }
-  return result;
+  return result ?? value;
 }
 
 /** One way the properties can deploy: the branches taken and the properties that result. */

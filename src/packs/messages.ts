@@ -97,8 +97,11 @@ export function summarize(
   ];
   if (score) lines.push(describeScore(score));
   const byControl = new Map<string, Evaluation[]>();
-  for (const finding of findings)
-    byControl.set(finding.controlId, [...(byControl.get(finding.controlId) ?? []), finding]);
+  for (const finding of findings) {
+    const list = byControl.get(finding.controlId);
+    if (list) list.push(finding);
+    else byControl.set(finding.controlId, [finding]);
+  }
   for (const [controlId, list] of [...byControl].sort(([a], [b]) => a.localeCompare(b))) {
     const control = controlOf(list[0]);
     const fixable = ruleOf(control)?.remediate && control.remediation.enabled;

@@ -75,3 +75,39 @@ describe('a Fn::If beyond the expanded conditions', () => {
     expect(selectBranches({ Versioning: fnIf }, new Map())).toEqual({ Versioning: fnIf });
   });
 });
+
+describe('selectBranches shares what it leaves as it was', () => {
+  const assignment = new Map([['C', true]]);
+
+  it('returns the value itself when it holds no Fn::If and no AWS::NoValue', () => {
+    const value = { A: 1, B: [{ Ref: 'X' }, 'y'], C: { D: { 'Fn::GetAtt': ['K', 'Arn'] } } };
+    expect(selectBranches(value, assignment)).toBe(value);
+  });
+
+  it('copies only the way to a change, and never changes the value it was given', () => {
+    const untouched = { Keep: ['a', 'b'] };
+    const value = {
+      Before: untouched,
+      Chosen: { 'Fn::If': ['C', 'yes', 'no'] },
+      Gone: { Ref: 'AWS::NoValue' },
+      List: ['x', { Ref: 'AWS::NoValue' }, { 'Fn::If': ['Other', 1, 2] }],
+    };
+    const before = JSON.stringify(value);
+    const selected = selectBranches(value, assignment) as Record<string, unknown>;
+    expect(selected).toEqual({
+      Before: untouched,
+      Chosen: 'yes',
+      List: ['x', { 'Fn::If': ['Other', 1, 2] }],
+    });
+    expect(Object.keys(selected)).toEqual(['Before', 'Chosen', 'List']);
+    expect(selected.Before).toBe(untouched);
+    expect((selected.List as unknown[])[1]).toBe(value.List[2]);
+    expect(JSON.stringify(value)).toBe(before);
+  });
+
+  it('removes AWS::NoValue met first, before anything else changed', () => {
+    const value = { Gone: { Ref: 'AWS::NoValue' }, Kept: 1 };
+    expect(selectBranches(value, assignment)).toEqual({ Kept: 1 });
+    expect(selectBranches([{ Ref: 'AWS::NoValue' }], assignment)).toEqual([]);
+  });
+});

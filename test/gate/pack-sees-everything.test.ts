@@ -9,12 +9,14 @@ import * as path from 'path';
 import {
   App,
   Aspects,
+  Aws,
   aws_kms as kms,
   aws_lambda as lambda,
   aws_s3 as s3,
   aws_sam as sam,
   CfnElement,
   CfnOutput,
+  CfnCondition,
   CfnResource,
   CfnStack,
   Fn,
@@ -290,6 +292,54 @@ describe('AWS::NoValue is absence wherever it stands', () => {
       status: 'non-compliant',
       reason: expect.stringMatching(/is not set/),
     });
+  });
+});
+
+describe('the engine only reads the templates', () => {
+  /** Frozen all the way down, so a rule or the engine writing into a template would throw (and be unverifiable). */
+  function deepFreeze<T>(value: T): T {
+    if (typeof value === 'object' && value !== null) {
+      for (const child of Object.values(value)) deepFreeze(child);
+      Object.freeze(value);
+    }
+    return value;
+  }
+
+  it('gives the same verdicts on deep-frozen templates, every shipped control, Fn::If and AWS::NoValue included', () => {
+    const app = newApp();
+    const stack = new Stack(app, 'ReadOnly', { env: ENV });
+    const bucket = new s3.Bucket(stack, 'Bucket');
+    new kms.Key(stack, 'Key');
+    const fn = new lambda.Function(stack, 'Fn', {
+      runtime: lambda.Runtime.NODEJS_20_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => {}'),
+    });
+    const cfnBucket = bucket.node.defaultChild as s3.CfnBucket;
+    cfnBucket.addPropertyOverride('VersioningConfiguration', {
+      'Fn::If': ['IsProd', { Status: 'Enabled' }, { Ref: 'AWS::NoValue' }],
+    });
+    (fn.node.defaultChild as lambda.CfnFunction).addPropertyOverride('VpcConfig', {
+      SubnetIds: [{ Ref: 'AWS::NoValue' }, 'subnet-1'],
+      SecurityGroupIds: [{ 'Fn::If': ['IsProd', 'sg-1', { Ref: 'AWS::NoValue' }] }],
+    });
+    new CfnCondition(stack, 'IsProd', { expression: Fn.conditionEquals(Aws.REGION, 'eu-west-1') });
+    synthesize(app);
+    const read = () =>
+      readCloudAssembly(app.outdir, {
+        rating: STRICTEST_RATING,
+        ratingSource: 'props',
+        packName: 'Enterprise',
+      });
+    const judge = (stacks: ReturnType<typeof read>['stacks']) =>
+      evaluate({ catalogue: loadCatalogue(), stacks, today: '2026-11-30' });
+    const open = judge(read().stacks);
+    const frozen = judge(read().stacks.map((template) => deepFreeze(template)));
+    expect(frozen).toEqual(open);
+    expect(new Set(open.map((e) => e.resourceType))).toEqual(
+      new Set(['AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::Lambda::Function', 'AWS::IAM::Role']),
+    );
+    expect(open.filter((e) => /could not read this resource/.test(e.reason ?? ''))).toEqual([]);
   });
 });
 
