@@ -34,7 +34,7 @@ import { PACKAGE_VERSION } from './version';
 import { governedRatingOf } from './rating';
 import { writeCatalogueReport } from './report-file';
 import { ReportedViolations } from './violations';
-import type { CatalogueReport } from '../report';
+import type { Score } from '../report';
 
 export interface EnterpriseCatalogueChecksProps {
   /** A catalogue path (file or directory) or a model from `loadCatalogue`. @default the catalogue shipped in the package */
@@ -150,7 +150,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
     return this.check(scope, renderedStackTemplates(scope, this.rateStack), undefined);
   }
 
-  /** Judges the stacks and reports the findings; `record` writes the report of a synth and returns it. */
+  /** Judges the stacks and reports the findings; `record` writes the report of a synth and returns its score. */
   private check(
     root: IConstruct,
     stacks: StackTemplate[],
@@ -158,7 +158,7 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
     record: (
       evaluations: readonly Evaluation[],
       acknowledgements: readonly PackAcknowledgement[],
-    ) => CatalogueReport | undefined = () => undefined,
+    ) => Score | undefined = () => undefined,
   ): PolicyValidationPluginReport {
     const tree = new ConstructIndex(root, recorded);
     const missed = stacksMissedByRemediations(root, tree.stacks());
@@ -298,12 +298,8 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
   }
 
   /** One `info` entry, which CDK prints after every finding: the counts, the fixes, the rating note. */
-  private reportSummary(root: IConstruct, report: CatalogueReport | undefined): void {
-    const summary = summarize(
-      this.lastEvaluations,
-      (evaluation) => this.controlOf(evaluation),
-      report?.score,
-    );
+  private reportSummary(root: IConstruct, score: Score | undefined): void {
+    const summary = summarize(this.lastEvaluations, (evaluation) => this.controlOf(evaluation), score);
     if (!summary) return;
     this.reported.add({
       ruleName: `${this.name}-Summary`,

@@ -4,16 +4,18 @@ import { ConstructMetadata, resourceKeyLines } from '../assembly';
 import { Catalogue } from '../catalogue/model';
 import { Evaluation } from '../engine/evaluate';
 import { StackTemplate } from '../engine/template';
-import { buildReport, CatalogueReport, reportStackOf } from '../report';
-import { REPORT_FILE, writeReportFile } from '../report/file';
+import { reportStackOf, Score } from '../report';
+import { writeReport } from '../report/build';
+import { REPORT_FILE } from '../report/file';
 import { ruleOf } from '../rules';
 import { PACKAGE_VERSION } from './version';
 import { PackAcknowledgement } from './acknowledgements';
 
 /**
- * Writes the record of this synth into the cloud assembly (`catalogue-report.json`), with what the
- * assembly CDK has just written adds: template files and lines, and the user's source lines (from
- * the construct metadata, read as `cdk-catalogue check` reads it, so both locate a finding alike).
+ * Writes the record of this synth into the cloud assembly (`catalogue-report.json`) and returns its
+ * score, with what the assembly CDK has just written adds: template files and lines, and the user's
+ * source lines (from the construct metadata, read as `cdk-catalogue check` reads it, so both locate a
+ * finding alike).
  */
 export function writeCatalogueReport(
   outdir: string,
@@ -22,7 +24,7 @@ export function writeCatalogueReport(
   stacks: readonly StackTemplate[],
   evaluations: readonly Evaluation[],
   acknowledgements: readonly PackAcknowledgement[],
-): CatalogueReport {
+): Score {
   const relative = (stack: StackTemplate) => stack.templateFile && path.relative(outdir, stack.templateFile);
   const templateFileOf = new Map(stacks.map((stack) => [stack.stackId, stack.templateFile]));
   // Evaluations come stack by stack: one stack's lines are held at a time. CDK wrote the templates
@@ -38,7 +40,7 @@ export function writeCatalogueReport(
     }
     return current.lines;
   };
-  const report = buildReport({
+  return writeReport(path.join(outdir, REPORT_FILE), {
     evaluations,
     catalogue,
     ruleHelpOf: (control) => ruleOf(control)?.meta,
@@ -55,6 +57,4 @@ export function writeCatalogueReport(
       evaluation.constructPath ? recorded.sourceOf(evaluation.constructPath) : undefined,
     templateLine: (evaluation) => linesOf(evaluation.stackId)?.get(evaluation.logicalId),
   });
-  writeReportFile(path.join(outdir, REPORT_FILE), report);
-  return report;
 }

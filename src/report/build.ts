@@ -13,8 +13,10 @@ import {
   ReportControl,
   ReportStack,
   ReportWaiver,
+  Score,
 } from './model';
 import { computeScore } from './score';
+import { writeReportFile } from './file';
 
 /** The parts of a rule's metadata a report explains a control with (pass `RULES.map((r) => r.meta)`). */
 export type RuleHelp = Pick<RuleModule['meta'], 'id' | 'compliantWhen' | 'remediation'>;
@@ -139,10 +141,34 @@ function recordOf(
  * the score. Every text that may quote a value has its credentials masked.
  */
 export function buildReport(input: BuildReportInput): CatalogueReport {
-  const { catalogue } = input;
+  return reportWith(input, input.evaluations.map(recordMaker(input)));
+}
+
+/**
+ * Writes the report of `input` to `file` as `JSON.stringify(buildReport(input), null, 2)` would,
+ * making each evaluation's record only as it is written: a synth of thousands of resources holds
+ * no second copy of its evaluations. Returns the score.
+ */
+export function writeReport(file: string, input: BuildReportInput): Score {
+  const report = reportWith(input, []);
+  writeReportFile(file, report, lazily(input.evaluations, recordMaker(input)));
+  return report.score;
+}
+
+function* lazily<T, R>(items: readonly T[], map: (item: T) => R): Iterable<R> {
+  for (const item of items) yield map(item);
+}
+
+/** Makes each evaluation's record, with one credential masker for the whole report. */
+function recordMaker(input: BuildReportInput): (evaluation: Evaluation) => EvaluationRecord {
   const stacks = new Map(input.stacks.map((s) => [s.stackId, s]));
   const mask = credentialMasker();
-  const evaluations = input.evaluations.map((e) => recordOf(e, stacks.get(e.stackId), input, mask));
+  return (evaluation) => recordOf(evaluation, stacks.get(evaluation.stackId), input, mask);
+}
+
+/** The report with these records (none, when they are streamed into the file); the score counts them all. */
+function reportWith(input: BuildReportInput, evaluations: EvaluationRecord[]): CatalogueReport {
+  const { catalogue } = input;
   return {
     formatVersion: REPORT_FORMAT_VERSION,
     tool: { name: 'cdk-catalogue-checks', version: input.toolVersion },
@@ -161,6 +187,6 @@ export function buildReport(input: BuildReportInput): CatalogueReport {
     ...(input.acknowledgements && {
       acknowledgements: input.acknowledgements.map((a) => ({ ...a, text: maskCredentials(a.text) })),
     }),
-    score: computeScore(evaluations, catalogue.baseline.minimumScore),
+    score: computeScore(input.evaluations, catalogue.baseline.minimumScore),
   };
 }

@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import type { CatalogueReport } from './model';
+import type { CatalogueReport, EvaluationRecord } from './model';
 
 /** The record of a synth, written by the pack into the cloud assembly and read by `cdk-catalogue report`. */
 export const REPORT_FILE = 'catalogue-report.json';
@@ -10,9 +10,14 @@ const CHUNK = 1 << 16;
 /**
  * Writes the report as `JSON.stringify(report, null, 2)` would, one evaluation at a time: the
  * record of a synth of thousands of resources is megabytes, and building it as one string would
- * be the largest allocation of the synth.
+ * be the largest allocation of the synth. `records`, when given, are written as its evaluations
+ * (made as they are written, see `writeReport`).
  */
-export function writeReportFile(file: string, report: CatalogueReport): void {
+export function writeReportFile(
+  file: string,
+  report: CatalogueReport,
+  records: Iterable<EvaluationRecord> = report.evaluations,
+): void {
   const fd = fs.openSync(file, 'w');
   let pending = '';
   const write = (text: string) => {
@@ -27,13 +32,8 @@ export function writeReportFile(file: string, report: CatalogueReport): void {
     write('{\n');
     sections.forEach(([key, value], i) => {
       write(`  ${JSON.stringify(key)}: `);
-      if (key === 'evaluations' && Array.isArray(value) && value.length > 0) {
-        write('[\n');
-        value.forEach((record, j) =>
-          write(`${indented(record, '    ', true)}${j < value.length - 1 ? ',' : ''}\n`),
-        );
-        write('  ]');
-      } else write(indented(value, '  ', false));
+      if (key === 'evaluations') writeList(records, write);
+      else write(indented(value, '  ', false));
       write(i < sections.length - 1 ? ',\n' : '\n');
     });
     write('}\n');
@@ -41,6 +41,16 @@ export function writeReportFile(file: string, report: CatalogueReport): void {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** A list of the report's top level, an element at a time, as `JSON.stringify(list, null, 2)` indents it there. */
+function writeList(items: Iterable<unknown>, write: (text: string) => void): void {
+  let first = true;
+  for (const item of items) {
+    write(`${first ? '[\n' : ',\n'}${indented(item, '    ', true)}`);
+    first = false;
+  }
+  write(first ? '[]' : '\n  ]');
 }
 
 /** `value` as JSON with two-space indentation, every line after the first (or every line) indented by `by`. */

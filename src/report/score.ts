@@ -11,10 +11,13 @@ import {
   Tally,
 } from './model';
 
+/** What the score reads of an evaluation: an engine evaluation or a report's record. */
+type Scored = Pick<EvaluationRecord, 'stackId' | 'controlId' | 'findingId' | 'status'>;
+
 type View = 'acceptedRisk' | 'strict';
 type Counts = Record<EvaluationStatus, number>;
 
-function countStatuses(records: readonly EvaluationRecord[]): Counts {
+function countStatuses(records: readonly Scored[]): Counts {
   const counts = Object.fromEntries(EVALUATION_STATUSES.map((s) => [s, 0])) as Counts;
   for (const record of records) counts[record.status]++;
   return counts;
@@ -70,8 +73,8 @@ function viewOf(controls: readonly ControlScore[], all: Counts, view: View): Sco
 const byControlId = new Intl.Collator('en', { numeric: true }).compare;
 
 /** The records by a key, in the order the keys first appear. */
-function groupBy(records: readonly EvaluationRecord[], key: (r: EvaluationRecord) => string) {
-  const groups = new Map<string, EvaluationRecord[]>();
+function groupBy(records: readonly Scored[], key: (r: Scored) => string) {
+  const groups = new Map<string, Scored[]>();
   for (const record of records) {
     const group = groups.get(key(record));
     if (group) group.push(record);
@@ -80,7 +83,7 @@ function groupBy(records: readonly EvaluationRecord[], key: (r: EvaluationRecord
   return groups;
 }
 
-function scopeScore(records: readonly EvaluationRecord[]): ScopeScore {
+function scopeScore(records: readonly Scored[]): ScopeScore {
   const byControl = groupBy(records, (r) => r.controlId);
   const controls = [...byControl.keys()].sort(byControlId).map((controlId): ControlScore => {
     const list = byControl.get(controlId)!;
@@ -112,7 +115,7 @@ function meets(controls: Tally, minimumScore: number): boolean {
  * baseline holds the app to the overall per-control score with accepted risk (Security Hub's own
  * security score); the strict score and the per-check scores are always computed beside it.
  */
-export function computeScore(evaluations: readonly EvaluationRecord[], minimumScore: number): Score {
+export function computeScore(evaluations: readonly Scored[], minimumScore: number): Score {
   const overall = scopeScore(evaluations);
   return {
     baseline: {

@@ -2,8 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { writeReportFile } from '../../src/report/file';
+import { buildReport, writeReport } from '../../src/report/build';
 import { CatalogueReport } from '../../src/report';
-import { engineReport, handReport, record } from './helpers';
+import { engineEvaluations, engineReport, engineReportInput, handReport, record } from './helpers';
 
 /** The record file is written a record at a time, and reads exactly as the whole report would. */
 
@@ -42,4 +43,18 @@ it('writes a report larger than one chunk whole', () => {
   const text = fs.readFileSync(file, 'utf8');
   expect(text.length).toBeGreaterThan(1 << 16);
   expect(text).toBe(`${JSON.stringify(report, null, 2)}\n`);
+});
+
+describe('writeReport, which makes each record only as it writes it', () => {
+  it.each([
+    ['the engine, waivers and templates included', engineEvaluations()],
+    ['no evaluations', []],
+  ])('writes what buildReport builds, and returns its score: %s', (_name, evaluations) => {
+    const input = engineReportInput(evaluations);
+    const file = path.join(dir, 'catalogue-report.json');
+    const score = writeReport(file, input);
+    const whole = buildReport(input);
+    expect(fs.readFileSync(file, 'utf8')).toBe(`${JSON.stringify(whole, null, 2)}\n`);
+    expect(score).toEqual(whole.score);
+  });
 });

@@ -6,6 +6,7 @@ import { STRICTEST_RATING } from '../../src/catalogue/rating';
 import { evaluate, Evaluation, EvaluationStatus, Waiver } from '../../src/engine/evaluate';
 import { CfnTemplate } from '../../src/engine/template';
 import {
+  BuildReportInput,
   buildReport,
   CatalogueReport,
   computeScore,
@@ -124,8 +125,13 @@ export function engineEvaluations(template: CfnTemplate = KEYS_TEMPLATE): Evalua
 
 /** A report of the real engine's evaluations, with the template lines and a source line for `NotRotating`. */
 export function engineReport(evaluations: Evaluation[] = engineEvaluations()): CatalogueReport {
+  return buildReport(engineReportInput(evaluations));
+}
+
+/** What `engineReport` builds its report from. */
+export function engineReportInput(evaluations: Evaluation[] = engineEvaluations()): BuildReportInput {
   const templateJson = JSON.stringify(KEYS_TEMPLATE, undefined, 1);
-  return buildReport({
+  return {
     evaluations,
     catalogue,
     stacks: [{ stackId: 'App/Keys', rating: 'C3I3A3', ratingSource: 'props', templateFile: TEMPLATE_FILE }],
@@ -133,7 +139,7 @@ export function engineReport(evaluations: Evaluation[] = engineEvaluations()): C
     ruleHelpOf: (control) => ruleOf(control)?.meta,
     locate: (e) => (e.logicalId === 'NotRotating' ? { file: 'lib/keys-stack.ts', line: 12 } : undefined),
     templateLine: (e) => templateLineOf(templateJson, e.logicalId),
-  });
+  };
 }
 
 export function controlOf(id: string): Control {
