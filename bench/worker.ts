@@ -4,11 +4,18 @@
  * as a user's app requires it.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- each mode requires what it measures, when it measures it */
+import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
-import type { App as AppType, IAspect, IPolicyValidationPluginBeta1 } from 'aws-cdk-lib';
+import type {
+  App as AppType,
+  IAspect,
+  IPolicyValidationPlugin,
+  IPolicyValidationPluginBeta1,
+} from 'aws-cdk-lib';
 
-export type SynthMode = 'plain' | 'plain-validator' | 'ours' | 'AwsSolutionsChecks' | 'remediations';
+export type SynthMode =
+  'plain' | 'plain-validator' | 'ours' | 'cdk-share' | 'AwsSolutionsChecks' | 'remediations';
 export type Mode = SynthMode | 'load';
 
 export interface Sample {
@@ -72,6 +79,8 @@ function measureSynth(mode: SynthMode, resources: number, outdir: string): Sampl
       );
     else cdk.Aspects.of(app).add(new pkg.EnterpriseCatalogueRemediations({ rating: 'C3I3A3' }));
   }
+  if (mode === 'cdk-share')
+    cdk.Validations.of(app).addPlugins(replayOf(path.join(outdir, '..', `${resources}-ours`)));
   if (mode === 'AwsSolutionsChecks') {
     const { AwsSolutionsChecks } = require('cdk-nag') as typeof import('cdk-nag');
     cdk.Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
@@ -88,6 +97,42 @@ function measureSynth(mode: SynthMode, resources: number, outdir: string): Sampl
     0,
   );
   return { synthMs, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMb: peakRssMb(), resources: rendered };
+}
+
+/**
+ * A plugin that does no work of its own and hands CDK the violations the pack reported in the `ours`
+ * synth of the same app (read from its `validation-report.json`): what it adds to a plain synth is
+ * CDK's own work on the pack's report (its construct tree, its report, each construct's trace).
+ */
+function replayOf(oursOutdir: string): IPolicyValidationPlugin {
+  interface Saved {
+    readonly pluginReports: {
+      readonly violations: {
+        readonly ruleName: string;
+        readonly description: string;
+        readonly suggestedFix?: string;
+        readonly severity?: string;
+        readonly ruleMetadata?: Record<string, string>;
+        readonly violatingConstructs: { readonly constructPath: string; readonly locations?: string[] }[];
+      }[];
+    }[];
+  }
+  const saved = JSON.parse(fs.readFileSync(path.join(oursOutdir, 'validation-report.json'), 'utf8')) as Saved;
+  const violations = saved.pluginReports.flatMap((report) =>
+    report.violations.map((v) => ({
+      ruleName: v.ruleName,
+      description: v.description,
+      fix: v.suggestedFix,
+      severity: v.severity,
+      ruleMetadata: v.ruleMetadata,
+      violatingResources: v.violatingConstructs.map((c) => ({
+        constructPath: c.constructPath,
+        resourceLogicalId: '',
+        locations: c.locations ?? ['Properties'],
+      })),
+    })),
+  );
+  return { name: 'Enterprise', version: '0.0.0', validate: () => ({ success: true, violations }) };
 }
 
 function peakRssMb(): number {
