@@ -346,12 +346,15 @@ class UsedAcknowledgements {
   }
 }
 
-/** Where CDK's report shows an evaluation: the construct, the logical id and the property at fault. */
+/**
+ * Where CDK's report shows an evaluation: the construct, the logical id and the property at fault,
+ * written as CDK documents it (`Properties.MyProperty`), so CDK can add where the property was set.
+ */
 function violatingResourceOf(subject: IConstruct, evaluation: Evaluation) {
   return {
     constructPath: subject.node.path,
     resourceLogicalId: evaluation.logicalId,
-    locations: [evaluation.property ? `Properties/${evaluation.property}` : 'Properties'],
+    locations: [evaluation.property ? `Properties.${evaluation.property}` : 'Properties'],
   };
 }
 

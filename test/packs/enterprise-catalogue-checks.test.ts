@@ -385,6 +385,8 @@ describe('EnterpriseCatalogueChecks', () => {
       ['Corp-KMS.1', 'Workload/Key/Resource'],
       ['Corp-Summary', ''],
     ]);
+    // The location as CDK documents it, so CDK can match where the property was set.
+    expect(report.violations[0].violatingResources[0].locations).toEqual(['Properties.EnableKeyRotation']);
   });
 
   it('uses the packName of the catalogue as plugin name and lists its rule ids', () => {
