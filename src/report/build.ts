@@ -131,7 +131,7 @@ function recordOf(
     changes: evaluation.changes?.map((change) => mask(change)),
     source: source && isLine(source.line) ? { file: source.file, line: source.line } : undefined,
     template: stack?.templateFile
-      ? defined({ file: stack.templateFile, line: isLine(templateLine) ? templateLine : undefined })
+      ? { file: stack.templateFile, line: isLine(templateLine) ? templateLine : undefined }
       : undefined,
   };
 }
@@ -145,7 +145,7 @@ export function buildReport(input: BuildReportInput): CatalogueReport {
 }
 
 /**
- * Writes the report of `input` to `file` as `JSON.stringify(buildReport(input), null, 2)` would,
+ * Writes the report of `input` to `file` (see `writeReportFile`) as `buildReport(input)` would be,
  * making each evaluation's record only as it is written: a synth of thousands of resources holds
  * no second copy of its evaluations. Returns the score.
  */

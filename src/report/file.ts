@@ -8,10 +8,11 @@ export const REPORT_FILE = 'catalogue-report.json';
 const CHUNK = 1 << 16;
 
 /**
- * Writes the report as `JSON.stringify(report, null, 2)` would, one evaluation at a time: the
- * record of a synth of thousands of resources is megabytes, and building it as one string would
- * be the largest allocation of the synth. `records`, when given, are written as its evaluations
- * (made as they are written, see `writeReport`).
+ * Writes the report as `JSON.stringify(report, null, 2)` would, but for its evaluations: one record
+ * a line, compact, written one at a time. The record of a synth of thousands of resources is
+ * megabytes; building it as one string would be the synth's largest allocation, and indenting each
+ * record took as long as making it. A record a line also reads well in grep and diff. `records`,
+ * when given, are written as its evaluations (made as they are written, see `writeReport`).
  */
 export function writeReportFile(
   file: string,
@@ -33,7 +34,7 @@ export function writeReportFile(
     sections.forEach(([key, value], i) => {
       write(`  ${JSON.stringify(key)}: `);
       if (key === 'evaluations') writeList(records, write);
-      else write(indented(value, '  ', false));
+      else write(indented(value, '  '));
       write(i < sections.length - 1 ? ',\n' : '\n');
     });
     write('}\n');
@@ -43,18 +44,17 @@ export function writeReportFile(
   }
 }
 
-/** A list of the report's top level, an element at a time, as `JSON.stringify(list, null, 2)` indents it there. */
+/** The evaluations, a compact record a line. */
 function writeList(items: Iterable<unknown>, write: (text: string) => void): void {
   let first = true;
   for (const item of items) {
-    write(`${first ? '[\n' : ',\n'}${indented(item, '    ', true)}`);
+    write(`${first ? '[\n' : ',\n'}    ${JSON.stringify(item)}`);
     first = false;
   }
   write(first ? '[]' : '\n  ]');
 }
 
-/** `value` as JSON with two-space indentation, every line after the first (or every line) indented by `by`. */
-function indented(value: unknown, by: string, firstLineToo: boolean): string {
-  const text = JSON.stringify(value, null, 2).replace(/\n/g, `\n${by}`);
-  return firstLineToo ? by + text : text;
+/** `value` as JSON with two-space indentation, every line after the first indented by `by`. */
+function indented(value: unknown, by: string): string {
+  return JSON.stringify(value, null, 2).replace(/\n/g, `\n${by}`);
 }
