@@ -13,12 +13,18 @@ import { WaiverScope } from '../catalogue/model';
  */
 export class AcknowledgementFinder {
   private readonly scopes = new Map<IConstruct, AcknowledgingScope>();
+  /** Each construct's scopes, closest first, for the several findings a resource may have. */
+  private readonly chains = new Map<IConstruct, AcknowledgingScope[]>();
 
   constructor(private readonly packNamespace: string) {}
 
   public find(construct: IConstruct, findingId: string): Waiver | undefined {
-    const scopes = [...construct.node.scopes].reverse().map((scope) => this.scopeOf(scope));
-    return firstAcknowledgement(scopes, findingId, this.packNamespace);
+    let chain = this.chains.get(construct);
+    if (!chain) {
+      chain = [...construct.node.scopes].reverse().map((scope) => this.scopeOf(scope));
+      this.chains.set(construct, chain);
+    }
+    return firstAcknowledgement(chain, findingId, this.packNamespace);
   }
 
   private scopeOf(construct: IConstruct): AcknowledgingScope {

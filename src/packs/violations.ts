@@ -29,8 +29,14 @@ export class ReportedViolations {
   }
 }
 
-/** Everything of a violation but its constructs. */
+/**
+ * Everything of a violation but its constructs, each text prefixed by its length so that no two
+ * different violations read alike (whatever characters a template puts into a message).
+ */
 function shapeOf(violation: PolicyViolation): string {
-  const { ruleName, severity, description, fix, ruleMetadata } = violation;
-  return JSON.stringify([ruleName, severity, description, fix, ruleMetadata]);
+  const { ruleName, severity, description, fix, ruleMetadata = {} } = violation;
+  const metadata = Object.keys(ruleMetadata).flatMap((key) => [key, ruleMetadata[key]]);
+  return [ruleName, severity ?? '', description, fix ?? '', ...metadata]
+    .map((text) => `${text.length}:${text}`)
+    .join('');
 }
