@@ -631,21 +631,22 @@ const UNSET = /^(?:(.*)\.)?([^.[\]]+) is not set \(it must be (.*)\)$/;
  * `A X and Y are not set (each must be true)`, in the place of the first.
  */
 function mergeUnsetSiblings(reasons: readonly string[]): string[] {
+  const matches = reasons.map((reason) => UNSET.exec(reason));
+  const keyOf = ([, parent = '', , need]: RegExpExecArray) => JSON.stringify([parent, need]);
   const groups = new Map<string, { parent: string; need: string; leaves: string[] }>();
-  for (const reason of reasons) {
-    const match = UNSET.exec(reason);
+  for (const match of matches) {
     if (!match) continue;
     const [, parent = '', leaf, need] = match;
-    const key = JSON.stringify([parent, need]);
+    const key = keyOf(match);
     const group = groups.get(key) ?? { parent, need, leaves: [] };
     group.leaves.push(leaf);
     groups.set(key, group);
   }
   const said = new Set<string>();
-  return reasons.flatMap((reason) => {
-    const match = UNSET.exec(reason);
+  return reasons.flatMap((reason, i) => {
+    const match = matches[i];
     if (!match) return [reason];
-    const key = JSON.stringify([match[1] ?? '', match[3]]);
+    const key = keyOf(match);
     const group = groups.get(key)!;
     if (group.leaves.length === 1) return [reason];
     if (said.has(key)) return [];

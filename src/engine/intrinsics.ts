@@ -34,14 +34,25 @@ export function isNoValue(value: unknown): boolean {
 
 /** The condition names of every `Fn::If` in a value, in the order they are first met. */
 export function conditionNamesIn(value: unknown, into: Set<string> = new Set()): Set<string> {
-  if (Array.isArray(value)) {
-    for (const item of value) conditionNamesIn(item, into);
-  } else if (isPlainObject(value)) {
-    const args = value['Fn::If'];
-    if (isIntrinsic(value) && Array.isArray(args) && typeof args[0] === 'string') into.add(args[0]);
-    for (const child of Object.values(value)) conditionNamesIn(child, into);
-  }
+  branchPointsIn(value, into);
   return into;
+}
+
+/**
+ * Adds the condition names of the `Fn::If`s in `value` to `names`; true when it also holds an
+ * `AWS::NoValue` (which selection removes even where no condition is assumed).
+ */
+function branchPointsIn(value: unknown, names: Set<string>): boolean {
+  let noValue = false;
+  if (Array.isArray(value)) {
+    for (const item of value) noValue = branchPointsIn(item, names) || noValue;
+  } else if (isPlainObject(value)) {
+    if (isNoValue(value)) return true;
+    const args = value['Fn::If'];
+    if (isIntrinsic(value) && Array.isArray(args) && typeof args[0] === 'string') names.add(args[0]);
+    for (const key in value) noValue = branchPointsIn(value[key], names) || noValue;
+  }
+  return noValue;
 }
 
 /**
@@ -104,9 +115,12 @@ export function propertyVariants(
 ): PropertyVariant[] {
   const given: Array<readonly [string, boolean]> =
     typeof resourceCondition === 'string' ? [[resourceCondition, true]] : [];
-  const names = [...conditionNamesIn(properties)]
-    .filter((name) => name !== resourceCondition)
-    .slice(0, MAX_EXPANDED_CONDITIONS);
+  const found = new Set<string>();
+  const holdsNoValue = branchPointsIn(properties, found);
+  // Most resources hold neither: one variant, the properties as they are.
+  if (found.size === 0 && !holdsNoValue)
+    return [{ assumptions: given, properties: isPlainObject(properties) ? properties : {} }];
+  const names = [...found].filter((name) => name !== resourceCondition).slice(0, MAX_EXPANDED_CONDITIONS);
   const variants: PropertyVariant[] = [];
   for (let mask = 0; mask < 1 << names.length; mask++) {
     const assumptions = [...given, ...names.map((name, i) => [name, (mask & (1 << i)) === 0] as const)];

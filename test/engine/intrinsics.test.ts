@@ -9,6 +9,19 @@ describe('propertyVariants', () => {
   it('returns the properties unchanged when they hold no Fn::If', () => {
     const properties = { A: 1, B: { Ref: 'X' } };
     expect(propertyVariants(properties)).toEqual([{ assumptions: [], properties }]);
+    expect(propertyVariants(properties, 'IsProd')).toEqual([{ assumptions: [['IsProd', true]], properties }]);
+  });
+
+  it('removes AWS::NoValue even where no Fn::If is', () => {
+    expect(propertyVariants({ A: { Ref: 'AWS::NoValue' }, B: [{ Ref: 'AWS::NoValue' }, 1] })).toEqual([
+      { assumptions: [], properties: { B: [1] } },
+    ]);
+  });
+
+  it('reads properties that are not an object as none', () => {
+    expect(propertyVariants('odd' as unknown as Record<string, unknown>)).toEqual([
+      { assumptions: [], properties: {} },
+    ]);
   });
 
   it('takes the same branch for the same condition everywhere in one variant', () => {
