@@ -10,7 +10,7 @@ import { CiaRating } from '../catalogue/rating';
 import { ResourceUnderCheck, unverifiable, Verdict } from '../rules/rule';
 import { applicableControls, controlsByResourceType, CompiledControl } from './controls';
 import { hasPropertyTransform, opaqueContentOf } from './opaque';
-import { describeAssumptions, PropertyVariant, propertyVariants, prop } from './intrinsics';
+import { describeAssumptions, propertyVariants, prop } from './intrinsics';
 import { TemplateResolver } from './resolve';
 import { CentralWaiverIndex } from './central-waivers';
 import { utcToday, waiverRefusals } from '../waivers/policy';
@@ -126,23 +126,18 @@ const RANK: Record<Verdict['status'], number> = {
  * checked and the worst verdict wins, naming the branch that fails.
  */
 function checkAllVariants(
-  variants: readonly PropertyVariant[],
-  base: Omit<ResourceUnderCheck, 'properties' | 'assumptions'>,
+  variants: readonly ResourceUnderCheck[],
   compiledControl: CompiledControl,
   resolver: TemplateResolver,
 ): Verdict {
-  let worst: { verdict: Verdict; variant: PropertyVariant } | undefined;
-  for (const variant of variants) {
-    const verdict = safeCheck(
-      compiledControl,
-      { ...base, properties: variant.properties, assumptions: variant.assumptions },
-      resolver,
-    );
-    if (!worst || RANK[verdict.status] > RANK[worst.verdict.status]) worst = { verdict, variant };
+  let worst = safeCheck(compiledControl, variants[0], resolver);
+  let worstVariant = variants[0];
+  for (let i = 1; i < variants.length; i++) {
+    const verdict = safeCheck(compiledControl, variants[i], resolver);
+    if (RANK[verdict.status] > RANK[worst.status]) [worst, worstVariant] = [verdict, variants[i]];
   }
-  const { verdict, variant } = worst as { verdict: Verdict; variant: PropertyVariant };
-  if (variant.assumptions.length === 0 || verdict.status === 'compliant') return verdict;
-  return { ...verdict, reason: `when ${describeAssumptions(variant.assumptions)}: ${verdict.reason}` };
+  if (worstVariant.assumptions.length === 0 || worst.status === 'compliant') return worst;
+  return { ...worst, reason: `when ${describeAssumptions(worstVariant.assumptions)}: ${worst.reason}` };
 }
 
 /** Rules are written never to throw; should one still fail, the finding says so instead of the synth crashing. */
@@ -170,12 +165,22 @@ export function judgeResource(
   resource: CfnResourceJson,
   resolver: TemplateResolver,
 ): Verdict {
-  const base = { logicalId, type: resource.Type, stack };
-  return checkAllVariants(variantsOf(resource), base, compiledControl, resolver);
+  return checkAllVariants(variantsOf(stack, logicalId, resource), compiledControl, resolver);
 }
 
-function variantsOf(resource: CfnResourceJson): PropertyVariant[] {
-  return propertyVariants(propertiesOf(resource), resource.Condition);
+/** The resource as each of its `Fn::If` combinations deploys it, as rules are given it. */
+function variantsOf(
+  stack: StackTemplate,
+  logicalId: string,
+  resource: CfnResourceJson,
+): ResourceUnderCheck[] {
+  return propertyVariants(propertiesOf(resource), resource.Condition).map(({ properties, assumptions }) => ({
+    logicalId,
+    type: resource.Type,
+    stack,
+    properties,
+    assumptions,
+  }));
 }
 
 function propertiesOf(resource: CfnResourceJson): Record<string, unknown> {
@@ -197,12 +202,11 @@ function evaluateResource(
   resolver: TemplateResolver,
 ): Evaluation[] {
   // Resolved once per resource, however many controls read it.
-  const variants = variantsOf(resource);
-  const base = { logicalId, type: resource.Type, stack };
+  const variants = variantsOf(stack, logicalId, resource);
   const constructPath = constructPathOf(resource);
   const transformed = hasPropertyTransform(resource.Properties);
   return controls.map((compiledControl) => {
-    const verdict = transformed ? TRANSFORMED : checkAllVariants(variants, base, compiledControl, resolver);
+    const verdict = transformed ? TRANSFORMED : checkAllVariants(variants, compiledControl, resolver);
     return record(
       stack,
       { logicalId, resourceType: resource.Type, constructPath },
