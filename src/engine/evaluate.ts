@@ -237,14 +237,15 @@ function record(
     severity: control.severity,
     suppressible: control.suppressible,
     stackId: stack.stackId,
-    ...resource,
-    ...(constructPath !== undefined && { constructPath }),
+    logicalId: resource.logicalId,
+    resourceType: resource.resourceType,
+    constructPath,
     status: verdict.status,
     property: 'property' in verdict ? verdict.property : undefined,
     reason: 'reason' in verdict ? verdict.reason : undefined,
     rating: stack.rating,
     ratingSource: stack.ratingSource,
-    ...(stack.ratingSetAt !== undefined && { ratingSetAt: stack.ratingSetAt }),
+    ratingSetAt: stack.ratingSetAt,
   };
   const subject = { findingId, stackId: stack.stackId, logicalId: resource.logicalId, constructPath };
   return withWaiver(
