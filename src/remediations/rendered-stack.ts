@@ -5,6 +5,7 @@ import { STRICTEST_RATING } from '../catalogue/rating';
 import { isPlainObject } from '../engine/intrinsics';
 import { CfnResourceJson, StackTemplate } from '../engine/template';
 import { constructsOf, environmentOf, renderResource } from './rendered';
+import { treeChangedSince, treeStateAfterLooking } from './tree-changes';
 
 /**
  * What a fix may change beside the resource it fixes, rendered again when next read: IAM policies,
@@ -98,10 +99,14 @@ export class RenderedStack {
   private readonly resources = new Map<CfnResource, RenderedResource>();
   private readonly byLogicalId = new Map<string, CfnResource>();
   private constructsNow: readonly IConstruct[] = [];
+  /** The trees' state when the stack was last looked over (see `treeStateAfterLooking`). */
+  private lookedOverAt: number | undefined;
   /** The template the checks read: one object, kept up to date by `refresh`. */
   private readonly resourcesJson: Record<string, CfnResourceJson> = {};
   private readonly rendered: StackTemplate;
   private readonly memos = new Map<string, WeakMap<IConstruct, unknown>>();
+  /** What `fromConstructs` computed from the constructs as last looked over, by name. */
+  private readonly fromConstructsNow = new Map<string, unknown>();
 
   constructor(private readonly stack: Stack) {
     this.rendered = {
@@ -121,6 +126,16 @@ export class RenderedStack {
    */
   public constructs(): readonly IConstruct[] {
     return this.constructsNow;
+  }
+
+  /**
+   * `compute(constructs)` once per look over the stack, under `name`: what fixes select from the
+   * stack's constructs (its IAM policies, its resource policies), found again only when a construct
+   * was added or removed.
+   */
+  public fromConstructs<T>(name: string, compute: (constructs: readonly IConstruct[]) => T): T {
+    if (!this.fromConstructsNow.has(name)) this.fromConstructsNow.set(name, compute(this.constructsNow));
+    return this.fromConstructsNow.get(name) as T;
   }
 
   /** The stack's resource with this logical id, as last looked over. */
@@ -181,9 +196,15 @@ export class RenderedStack {
     this.refresh();
   }
 
-  /** Looks the stack over again: resources added since are kept (unrendered), removed ones dropped. */
+  /**
+   * Looks the stack over again, when a construct was added or removed anywhere since it was last
+   * looked over: resources added since are kept (unrendered), removed ones dropped.
+   */
   public refresh(): void {
+    if (!treeChangedSince(this.lookedOverAt)) return;
     this.constructsNow = constructsOf(this.stack);
+    this.fromConstructsNow.clear();
+    this.lookedOverAt = treeStateAfterLooking([this.stack, ...this.constructsNow]);
     const current = new Set(this.constructsNow.filter(cdk.CfnResource.isCfnResource));
     for (const [resource, rendered] of this.resources) {
       if (current.has(resource)) continue;
@@ -194,7 +215,11 @@ export class RenderedStack {
     for (const resource of current) {
       if (this.resources.has(resource)) continue;
       const logicalId = this.logicalIdOf(resource);
-      if (logicalId === undefined) continue;
+      if (logicalId === undefined) {
+        // Not kept: the stack is looked over again next time, in case its logical id resolves then.
+        this.lookedOverAt = undefined;
+        continue;
+      }
       const rendered = new RenderedResource(resource, logicalId);
       this.resources.set(resource, rendered);
       this.byLogicalId.set(logicalId, resource);

@@ -1,0 +1,220 @@
+import { App, aws_iam as iam, aws_s3 as s3, aws_sqs as sqs, CfnResource, IAspect, Stack } from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
+import { EncryptWithCustomerManagedKey } from '../../src';
+import { CompiledControl } from '../../src/engine/controls';
+import { remediateResource } from '../../src/remediations/apply';
+import { changed } from '../../src/remediations/context';
+import { forgetRenderedStack, renderedStackOf } from '../../src/remediations/rendered-stack';
+import { treeChangedSince, treeStateAfterLooking } from '../../src/remediations/tree-changes';
+import { compliant, defineRule, nonCompliant } from '../../src/rules/rule';
+import {
+  remediationRecords,
+  resources,
+  silenceCdkReports,
+  singleRuleCatalogue,
+  synthWithAspects,
+} from '../helpers';
+
+silenceCdkReports();
+
+/**
+ * The remediations keep what they read of a stack (its constructs, what fixes select from them, its
+ * resources' renderings) between fixes. Each case here fails when something kept is not read again
+ * after a change that could alter it.
+ */
+
+describe('tree changes', () => {
+  const app = new App();
+  const stack = new Stack(app, 'Stack');
+  new s3.Bucket(stack, 'Bucket');
+  const look = () => treeStateAfterLooking([stack, ...stack.node.findAll()]);
+
+  it('a construct added anywhere counts as a change', () => {
+    const state = look();
+    expect(treeChangedSince(state)).toBe(false);
+    new Construct(stack.node.findChild('Bucket'), 'Deep');
+    expect(treeChangedSince(state)).toBe(true);
+  });
+
+  it('a construct removed counts as a change', () => {
+    new Construct(stack, 'Removed');
+    const state = look();
+    stack.node.tryRemoveChild('Removed');
+    expect(treeChangedSince(state)).toBe(true);
+  });
+
+  it('a construct added to another tree counts too (the state is global)', () => {
+    const state = look();
+    new Stack(new App(), 'Other');
+    expect(treeChangedSince(state)).toBe(true);
+  });
+
+  it('no state (never looked) is always changed', () => {
+    expect(treeChangedSince(undefined)).toBe(true);
+  });
+});
+
+describe('RenderedStack', () => {
+  function setUp() {
+    const app = new App();
+    const stack = new Stack(app, 'Stack');
+    const bucket = new s3.Bucket(stack, 'Bucket');
+    forgetRenderedStack(stack);
+    const rendered = renderedStackOf(stack);
+    const policies = () =>
+      rendered.fromConstructs('bucket policies', (constructs) =>
+        constructs.filter((c) => c instanceof s3.CfnBucketPolicy),
+      );
+    return { stack, bucket, rendered, policies };
+  }
+
+  const allowGet = (bucket: s3.Bucket) =>
+    new iam.PolicyStatement({
+      principals: [new iam.AccountRootPrincipal()],
+      actions: ['s3:GetObject'],
+      resources: [bucket.arnForObjects('*')],
+    });
+
+  it('after a fix that added a construct, looks the stack over again and selects from it again', () => {
+    const { stack, bucket, rendered, policies } = setUp();
+    expect(policies()).toHaveLength(0);
+    bucket.addToResourcePolicy(allowGet(bucket)); // a BucketPolicy, as a fix adds one
+    rendered.afterFix(bucket.node.defaultChild as CfnResource, false);
+    expect(policies()).toHaveLength(1);
+    const policyId = stack.resolve((bucket.policy!.node.defaultChild as CfnResource).logicalId) as string;
+    expect(rendered.template().template.Resources).toHaveProperty(policyId);
+    expect(rendered.resourceNamed(policyId)).toBe(bucket.policy!.node.defaultChild);
+  });
+
+  it('finds at the next fix a construct added between fixes, by something else than a fix', () => {
+    const { stack, bucket, rendered, policies } = setUp();
+    expect(policies()).toHaveLength(0);
+    new s3.CfnBucketPolicy(stack, 'Added', {
+      bucket: bucket.bucketName,
+      policyDocument: new iam.PolicyDocument({ statements: [allowGet(bucket)] }),
+    });
+    rendered.afterFix(bucket.node.defaultChild as CfnResource, false);
+    expect(policies()).toHaveLength(1);
+  });
+
+  it('drops a resource removed from the stack', () => {
+    const { stack, bucket, rendered } = setUp();
+    const cfnBucket = bucket.node.defaultChild as CfnResource;
+    const id = stack.resolve(cfnBucket.logicalId) as string;
+    expect(rendered.has(cfnBucket)).toBe(true);
+    bucket.node.tryRemoveChild('Resource');
+    rendered.refresh();
+    expect(rendered.has(cfnBucket)).toBe(false);
+    expect(rendered.template().template.Resources).not.toHaveProperty(id);
+  });
+});
+
+/**
+ * A fix that lets EventBridge send to a queue, in the queue's existing policy. Its check reads the
+ * queue policies, so their renderings are kept before it fixes anything.
+ */
+const allowEvents = defineRule({
+  meta: {
+    id: 'test-allow-events',
+    description: 'EventBridge may send to the queue',
+    resourceTypes: ['AWS::SQS::Queue'],
+    compliantWhen: 'a queue policy allows events.amazonaws.com',
+    remediation: 'allows events.amazonaws.com in the queue policy',
+    fix: { manually: '', aspect: '', settings: [] },
+    paramsSchema: { type: 'object' },
+  },
+  check(_resource, _params, resolver) {
+    const policies = resolver.resourcesOfType('AWS::SQS::QueuePolicy');
+    const allowed = policies.some((p) =>
+      JSON.stringify(p.resource.Properties).includes('events.amazonaws.com'),
+    );
+    return allowed ? compliant : nonCompliant('Policy', 'EventBridge may not send to the queue');
+  },
+  remediate(resource) {
+    const queue = resource.node.scope as sqs.Queue;
+    queue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [queue.queueArn],
+      }),
+    );
+    return changed('allowed events.amazonaws.com in the queue policy');
+  },
+});
+
+const allowEventsControl: CompiledControl = {
+  rule: allowEvents,
+  control: singleRuleCatalogue(allowEvents).controls[0],
+  findingId: 'Test-Rule.1',
+};
+
+const allowEventsFix: IAspect = {
+  visit: (node: IConstruct) => {
+    if (CfnResource.isCfnResource(node)) remediateResource(allowEventsControl, node, {});
+  },
+};
+
+describe('a fix that reads a resource policy after another fix changed it', () => {
+  it('the key fix allows a service that an earlier fix let write to the queue', () => {
+    const { template } = synthWithAspects(
+      (stack) => {
+        const queue = new sqs.Queue(stack, 'Queue', { encryption: sqs.QueueEncryption.UNENCRYPTED });
+        // The queue has a policy before the fixes, which the first check renders: it lets nobody
+        // send or receive, so its kept rendering alone gives the key fix nothing to allow.
+        queue.addToResourcePolicy(
+          new iam.PolicyStatement({
+            principals: [new iam.AccountRootPrincipal()],
+            actions: ['sqs:GetQueueAttributes'],
+            resources: [queue.queueArn],
+          }),
+        );
+      },
+      allowEventsFix,
+      new EncryptWithCustomerManagedKey(),
+    );
+    const key = resources(template).CatalogueEncryptionKey;
+    const statements = (key.Properties?.KeyPolicy as { Statement: Array<{ Principal?: unknown }> }).Statement;
+    expect(statements.map((s) => s.Principal)).toContainEqual({ Service: 'events.amazonaws.com' });
+  });
+});
+
+describe('the IAM policies the key fix reads, by the resources they name', () => {
+  it.each([
+    ['Fn::GetAtt as a list', { 'Fn::GetAtt': ['Queue', 'Arn'] }],
+    ['Fn::GetAtt as a string', { 'Fn::GetAtt': 'Queue.Arn' }],
+    ['Ref inside a join', { 'Fn::Join': ['', [{ Ref: 'Queue' }, '/x']] }],
+  ])('a raw L1 policy naming the queue by %s is found (and refused)', (_how, resource) => {
+    const { stack } = synthWithAspects((stack) => {
+      new sqs.CfnQueue(stack, 'Queue');
+      new iam.CfnPolicy(stack, 'Raw', {
+        policyName: 'raw',
+        roles: ['some-role'],
+        policyDocument: { Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: resource }] },
+      });
+    }, new EncryptWithCustomerManagedKey());
+    expect(remediationRecords(stack.node.findChild('Queue'))).toEqual([
+      expect.objectContaining({
+        notApplied: expect.stringContaining('Raw allows access to Queue but is a raw L1 policy'),
+      }),
+    ]);
+  });
+
+  it('a raw L1 policy naming another resource is not in the way', () => {
+    const { stack } = synthWithAspects((stack) => {
+      new sqs.CfnQueue(stack, 'Queue');
+      new iam.CfnPolicy(stack, 'Raw', {
+        policyName: 'raw',
+        roles: ['some-role'],
+        policyDocument: {
+          Statement: [
+            { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': 'Queue2.Arn' } },
+          ],
+        },
+      });
+    }, new EncryptWithCustomerManagedKey());
+    expect(remediationRecords(stack.node.findChild('Queue'))).toEqual([
+      expect.objectContaining({ changes: expect.any(Array) }),
+    ]);
+  });
+});
