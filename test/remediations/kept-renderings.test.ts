@@ -2,7 +2,9 @@ import { App, aws_iam as iam, aws_s3 as s3, aws_sqs as sqs, CfnResource, IAspect
 import { Construct, IConstruct } from 'constructs';
 import { EncryptWithCustomerManagedKey } from '../../src';
 import { CompiledControl } from '../../src/engine/controls';
-import { remediateResource } from '../../src/remediations/apply';
+import { loadCatalogue } from '../../src/catalogue/load';
+import { compiledControls } from '../../src/engine/controls';
+import { remediateResource, remediateResourceInTurn } from '../../src/remediations/apply';
 import { changed } from '../../src/remediations/context';
 import { forgetRenderedStack, renderedStackOf } from '../../src/remediations/rendered-stack';
 import { treeChangedSince, treeStateAfterLooking } from '../../src/remediations/tree-changes';
@@ -215,6 +217,85 @@ describe('the IAM policies the key fix reads, by the resources they name', () =>
     }, new EncryptWithCustomerManagedKey());
     expect(remediationRecords(stack.node.findChild('Queue'))).toEqual([
       expect.objectContaining({ changes: expect.any(Array) }),
+    ]);
+  });
+});
+
+/** A fix that names the bucket, and says how its check found the bucket's versioning. */
+const namedBucket = defineRule({
+  meta: {
+    id: 'test-named-bucket',
+    description: 'The bucket is named',
+    resourceTypes: ['AWS::S3::Bucket'],
+    compliantWhen: 'BucketName is fixed',
+    remediation: 'sets BucketName to fixed',
+    fix: { manually: '', aspect: '', settings: [], onlyItsOwnProperties: true },
+    paramsSchema: { type: 'object' },
+  },
+  check: (resource) =>
+    resource.properties.BucketName === 'fixed' &&
+    JSON.stringify(resource.properties.VersioningConfiguration) === '{"Status":"Enabled"}'
+      ? compliant
+      : nonCompliant('BucketName', 'not named, or not versioned'),
+  remediate(resource, _params, context) {
+    (resource as s3.CfnBucket).bucketName = 'fixed';
+    return changed(`named it; judged ${JSON.stringify(context.judged?.Properties?.VersioningConfiguration)}`);
+  },
+});
+
+const namedBucketControl: CompiledControl = {
+  rule: namedBucket,
+  control: singleRuleCatalogue(namedBucket).controls[0],
+  findingId: 'Test-Rule.1',
+};
+
+const versioningControl = compiledControls(loadCatalogue()).find(
+  (c) => c.rule.meta.id === 'bucket-versioning',
+)!;
+
+function fixedInTurn(controls: CompiledControl[], build?: (bucket: s3.CfnBucket) => void): unknown[] {
+  const { stack } = synthWithAspects(
+    (stack) => {
+      const bucket = new s3.CfnBucket(stack, 'Bucket');
+      build?.(bucket);
+    },
+    {
+      visit: (node: IConstruct) => {
+        if (CfnResource.isCfnResource(node)) remediateResourceInTurn(controls, node, {});
+      },
+    },
+  );
+  return remediationRecords(stack.node.findChild('Bucket'));
+}
+
+describe('the fixes of one visit, in turn', () => {
+  it('the next control judges the resource as the previous fix left it', () => {
+    expect(fixedInTurn([versioningControl, namedBucketControl])).toEqual([
+      { findingId: versioningControl.findingId, changes: [expect.stringContaining('Enabled')] },
+      { findingId: 'Test-Rule.1', changes: ['named it; judged {"Status":"Enabled"}'] },
+    ]);
+  });
+
+  it('a fix judged compliant after an earlier fix is not applied', () => {
+    // Named already: versioning alone was missing, and the versioning fix adds it.
+    expect(
+      fixedInTurn([versioningControl, namedBucketControl], (bucket) => (bucket.bucketName = 'fixed')),
+    ).toEqual([{ findingId: versioningControl.findingId, changes: [expect.stringContaining('Enabled')] }]);
+  });
+
+  it('after a fix that was not applied, the resource is rendered again (it may have changed)', () => {
+    const halfDone = defineRule({
+      ...namedBucket,
+      meta: { ...namedBucket.meta, id: 'test-half-done' },
+      remediate(resource) {
+        (resource as s3.CfnBucket).versioningConfiguration = { status: 'Enabled' };
+        return { notApplied: 'enabled versioning, then gave up' };
+      },
+    });
+    const halfDoneControl = { ...namedBucketControl, rule: halfDone, findingId: 'Test-Half.1' };
+    expect(fixedInTurn([halfDoneControl, namedBucketControl])).toEqual([
+      { findingId: 'Test-Half.1', notApplied: 'enabled versioning, then gave up' },
+      { findingId: 'Test-Rule.1', changes: ['named it; judged {"Status":"Enabled"}'] },
     ]);
   });
 });
