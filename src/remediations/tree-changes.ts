@@ -1,77 +1,116 @@
 import type { IConstruct, Node } from 'constructs';
 
 /**
- * Counts the constructs added to or removed from any construct tree, so that a kept list of a
- * stack's constructs is walked again only when some tree changed, not after every fix: on a stack
- * of hundreds of resources, walking it after each fix is most of the fixes' time.
+ * What was added to or removed from a construct tree, so that a kept list of a stack's constructs
+ * is brought up to date from what was added since it was made, rather than by walking the stack
+ * after every fix: on a stack of hundreds of resources, walking it after each fix was most of the
+ * fixes' time.
  *
  * A construct joins a tree only through its scope's `Node.addChild` (called by the `Node`
  * constructor) and leaves it only through `Node.tryRemoveChild`; both are wrapped, on the `Node`
- * class of each tree seen, to count. The wrapping is proven on a probe tree of that class before it
- * is trusted: when the constructs library does not add or remove children this way (another
- * version), its trees count as changed at every look, as if nothing were tracked.
+ * class of each tree seen, to write each tree's log. The wrapping is proven on a probe tree of that
+ * class before it is trusted: when the constructs library does not add or remove children this way
+ * (another version), its trees are walked at every look, as if nothing were logged.
  */
-let changes = 0;
+interface TreeLog {
+  /** The constructs added to the tree, in the order they were added. */
+  readonly added: IConstruct[];
+  /** How many times a construct was removed. */
+  removed: number;
+}
 
-type NodeMethods = Record<'addChild' | 'tryRemoveChild', (...args: unknown[]) => unknown>;
+/** Each tree's log, by its root. */
+const logs = new WeakMap<IConstruct, TreeLog>();
 
-/** Node prototypes by whether their changes are counted (proven on a probe tree). */
-const counted = new WeakMap<object, boolean>();
+function logOf(root: IConstruct): TreeLog {
+  let log = logs.get(root);
+  if (!log) {
+    log = { added: [], removed: 0 };
+    logs.set(root, log);
+  }
+  return log;
+}
+
+type NodeMethods = Record<'addChild' | 'tryRemoveChild', (this: Node, ...args: unknown[]) => unknown>;
+
+/** Node prototypes by whether their trees are logged (proven on a probe tree). */
+const logged = new WeakMap<object, boolean>();
 
 function wrapped(prototype: NodeMethods): boolean {
   const { addChild, tryRemoveChild } = prototype;
   if (typeof addChild !== 'function' || typeof tryRemoveChild !== 'function') return false;
-  prototype.addChild = function (this: unknown, ...args: unknown[]) {
-    changes++;
-    return addChild.apply(this, args);
+  prototype.addChild = function (this: Node, ...args: unknown[]) {
+    const result = addChild.apply(this, args);
+    logOf(this.root).added.push(args[0] as IConstruct);
+    return result;
   };
-  prototype.tryRemoveChild = function (this: unknown, ...args: unknown[]) {
-    changes++;
+  prototype.tryRemoveChild = function (this: Node, ...args: unknown[]) {
+    logOf(this.root).removed++;
     return tryRemoveChild.apply(this, args);
   };
   return true;
 }
 
-/** Builds a root and a child with the `Node` class itself, removes the child, and sees both counted. */
-function probe(nodeClass: new (host: unknown, scope: unknown, id: string) => Node): boolean {
+type NodeClass = new (host: unknown, scope: unknown, id: string) => Node;
+
+/** Builds a root and a child with the `Node` class itself, removes the child, and sees both logged. */
+function probe(nodeClass: NodeClass): boolean {
   try {
-    const root = { node: undefined as unknown as Node };
+    const root: { node?: Node } = {};
     root.node = new nodeClass(root, undefined, '');
-    const before = changes;
-    const child = { node: undefined as unknown as Node };
+    const log = logOf(root as IConstruct);
+    const child: { node?: Node } = {};
     child.node = new nodeClass(child, root, 'Probe');
-    const added = changes > before && root.node.tryFindChild('Probe') === child;
-    const afterAdding = changes;
-    return added && root.node.tryRemoveChild('Probe') && changes > afterAdding;
+    const added =
+      log.added.length === 1 && log.added[0] === child && root.node.tryFindChild('Probe') === child;
+    return added && root.node.tryRemoveChild('Probe') && log.removed === 1;
   } catch {
     return false;
   }
 }
 
-function isCounted(node: Node): boolean {
+function isLogged(node: Node): boolean {
   const prototype = Object.getPrototypeOf(node) as NodeMethods | null;
   if (!prototype) return false;
-  let known = counted.get(prototype);
+  let known = logged.get(prototype);
   if (known === undefined) {
-    known =
-      wrapped(prototype) &&
-      probe(node.constructor as new (host: unknown, scope: unknown, id: string) => Node);
-    counted.set(prototype, known);
+    known = wrapped(prototype) && probe(node.constructor as NodeClass);
+    logged.set(prototype, known);
   }
   return known;
 }
 
-/**
- * A mark of the trees' state after looking `constructs` over (a whole tree, or a stack's part of
- * it): the same mark later means no construct was added or removed anywhere since. Undefined when
- * some construct's changes cannot be counted: then the constructs must be looked over every time.
- */
-export function treeStateAfterLooking(constructs: Iterable<IConstruct>): number | undefined {
-  for (const construct of constructs) if (!isCounted(construct.node)) return undefined;
-  return changes;
+/** Where a look over constructs of a tree ended in the tree's log. */
+export interface TreeMark {
+  readonly log: TreeLog;
+  readonly added: number;
+  readonly removed: number;
 }
 
-/** Whether a construct was added or removed since `state` (from `treeStateAfterLooking`). */
-export function treeChangedSince(state: number | undefined): boolean {
-  return state === undefined || state !== changes;
+/**
+ * A mark in the log of the tree of `constructs` (a whole tree, or a stack's part of it) after
+ * looking them over; undefined when the changes of some construct's tree are not logged: then the
+ * constructs must be looked over every time.
+ */
+export function markAfterLooking(constructs: Iterable<IConstruct>): TreeMark | undefined {
+  let log: TreeLog | undefined;
+  for (const construct of constructs) {
+    if (!isLogged(construct.node)) return undefined;
+    log ??= logOf(construct.node.root);
+  }
+  return log && { log, added: log.added.length, removed: log.removed };
+}
+
+/**
+ * The constructs added to the tree since `mark`, in the order they were added; undefined when there
+ * is no mark, or when a construct was removed since (then the constructs must be looked over again).
+ */
+export function addedSince(mark: TreeMark | undefined): readonly IConstruct[] | undefined {
+  if (!mark || mark.log.removed !== mark.removed) return undefined;
+  return mark.log.added.slice(mark.added);
+}
+
+/** Whether the constructs added since `mark` are all logged too, so the mark can move past them. */
+export function allLogged(constructs: readonly IConstruct[]): boolean {
+  return constructs.every((construct) => isLogged(construct.node));
 }

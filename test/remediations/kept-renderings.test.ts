@@ -1,13 +1,22 @@
-import { App, aws_iam as iam, aws_s3 as s3, aws_sqs as sqs, CfnResource, IAspect, Stack } from 'aws-cdk-lib';
+import {
+  App,
+  aws_iam as iam,
+  aws_s3 as s3,
+  aws_sqs as sqs,
+  CfnResource,
+  IAspect,
+  NestedStack,
+  Stack,
+} from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { EncryptWithCustomerManagedKey } from '../../src';
-import { CompiledControl } from '../../src/engine/controls';
 import { loadCatalogue } from '../../src/catalogue/load';
-import { compiledControls } from '../../src/engine/controls';
+import { CompiledControl, compiledControls } from '../../src/engine/controls';
 import { remediateResource, remediateResourceInTurn } from '../../src/remediations/apply';
 import { changed } from '../../src/remediations/context';
 import { forgetRenderedStack, renderedStackOf } from '../../src/remediations/rendered-stack';
-import { treeChangedSince, treeStateAfterLooking } from '../../src/remediations/tree-changes';
+import { constructsOf } from '../../src/remediations/rendered';
+import { addedSince, markAfterLooking } from '../../src/remediations/tree-changes';
 import { compliant, defineRule, nonCompliant } from '../../src/rules/rule';
 import {
   remediationRecords,
@@ -25,34 +34,35 @@ silenceCdkReports();
  * after a change that could alter it.
  */
 
-describe('tree changes', () => {
+describe('tree logs', () => {
   const app = new App();
   const stack = new Stack(app, 'Stack');
   new s3.Bucket(stack, 'Bucket');
-  const look = () => treeStateAfterLooking([stack, ...stack.node.findAll()]);
+  const look = () => markAfterLooking([stack, ...stack.node.findAll()]);
 
-  it('a construct added anywhere counts as a change', () => {
-    const state = look();
-    expect(treeChangedSince(state)).toBe(false);
-    new Construct(stack.node.findChild('Bucket'), 'Deep');
-    expect(treeChangedSince(state)).toBe(true);
+  it('list the constructs added anywhere in the tree, in order', () => {
+    const mark = look();
+    expect(addedSince(mark)).toEqual([]);
+    const deep = new Construct(stack.node.findChild('Bucket'), 'Deep');
+    const deeper = new Construct(deep, 'Deeper');
+    expect(addedSince(mark)).toEqual([deep, deeper]);
   });
 
-  it('a construct removed counts as a change', () => {
+  it('a construct removed means the tree must be looked over again', () => {
     new Construct(stack, 'Removed');
-    const state = look();
+    const mark = look();
     stack.node.tryRemoveChild('Removed');
-    expect(treeChangedSince(state)).toBe(true);
+    expect(addedSince(mark)).toBeUndefined();
   });
 
-  it('a construct added to another tree counts too (the state is global)', () => {
-    const state = look();
+  it('a construct added to another tree is not in this one', () => {
+    const mark = look();
     new Stack(new App(), 'Other');
-    expect(treeChangedSince(state)).toBe(true);
+    expect(addedSince(mark)).toEqual([]);
   });
 
-  it('no state (never looked) is always changed', () => {
-    expect(treeChangedSince(undefined)).toBe(true);
+  it('no mark (never looked) means the tree must be looked over', () => {
+    expect(addedSince(undefined)).toBeUndefined();
   });
 });
 
@@ -97,6 +107,34 @@ describe('RenderedStack', () => {
     });
     rendered.afterFix(bucket.node.defaultChild as CfnResource, false);
     expect(policies()).toHaveLength(1);
+  });
+
+  it("keeps the stack's constructs in the order a walk finds them, wherever constructs were added", () => {
+    const { stack, bucket, rendered } = setUp();
+    const paths = (constructs: readonly IConstruct[]) => constructs.map((c) => c.node.path);
+    const walked = () => paths(constructsOf(stack));
+    const other = new s3.Bucket(stack, 'Other');
+    rendered.refresh();
+    expect(paths(rendered.constructs())).toEqual(walked());
+    const a = new Construct(bucket, 'A');
+    new Construct(other, 'B');
+    new Construct(a, 'A1');
+    new Construct(bucket, 'C');
+    new Construct(stack, 'Top');
+    new Construct(a, 'A2');
+    rendered.refresh();
+    expect(paths(rendered.constructs())).toEqual(walked());
+    // An id that is an array index is listed first among its siblings.
+    new Construct(bucket, '7');
+    rendered.refresh();
+    expect(paths(rendered.constructs())).toEqual(walked());
+    // A nested stack's constructs are its own.
+    const nested = new NestedStack(stack, 'Nested');
+    new s3.Bucket(nested, 'InNested');
+    new Construct(other, 'D');
+    rendered.refresh();
+    expect(paths(rendered.constructs())).toEqual(walked());
+    expect(rendered.constructs().includes(nested)).toBe(false);
   });
 
   it('drops a resource removed from the stack', () => {
