@@ -2,6 +2,7 @@ import type { CfnResource } from 'aws-cdk-lib';
 import { isDeepStrictEqual } from 'node:util';
 import { isIntrinsic, isPlainObject } from '../engine/intrinsics';
 import { describe } from '../engine/resolve';
+import type { CfnResourceJson } from '../engine/template';
 import { changed, notApplied, RemediationResult } from '../remediations/context';
 import { renderResource } from '../remediations/rendered';
 import { cdk } from '../rules/cdk';
@@ -34,10 +35,12 @@ const PROPERTY_NAME = /^[A-Za-z0-9]+$/;
 export function applyPropertySettings(
   resource: CfnResource,
   settings: Readonly<Record<string, unknown>>,
+  /** The resource as it renders now, when the caller has it (as its check judged it); else rendered here. */
+  renderedNow?: CfnResourceJson,
 ): RemediationResult {
   const leaves = settingsOf(settings);
   if (typeof leaves === 'string') return notApplied(leaves);
-  const rendered = renderResource(resource)?.json;
+  const rendered = renderedNow ?? renderResource(resource)?.json;
   if (!rendered)
     return notApplied('the resource cannot be rendered while the Aspects run, so the fix cannot be made');
   const properties = rendered.Properties ?? {};

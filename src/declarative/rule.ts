@@ -53,9 +53,10 @@ function compile(control: Control): RuleModule {
     check: (resource, _params, resolver) =>
       verdictOf(evaluateCondition(check.require, resource.properties, resource.stack, resolver, resource)),
     ...((settings || add) && {
-      remediate: (resource) =>
+      remediate: (resource, _params, context) =>
         inTurn([
-          ...(settings ? [() => applyPropertySettings(resource, settings)] : []),
+          // First, so the resource is still as its check judged it.
+          ...(settings ? [() => applyPropertySettings(resource, settings, context.judged)] : []),
           ...(add ? [() => applyTemplate(resource, add)] : []),
         ]),
     }),

@@ -136,9 +136,13 @@ export function applyTemplate(resource: CfnResource, name: string): RemediationR
 function policiesNaming(resource: CfnResource, logicalId: string, target: PolicyTarget): CfnResource[] {
   const ref = { Ref: logicalId };
   const stack = renderedStackOf(cdk.Stack.of(resource));
-  return stack.constructs().filter((construct): construct is CfnResource => {
-    if (!cdk.CfnResource.isCfnResource(construct) || construct.cfnResourceType !== target.policyType)
-      return false;
+  const policies = stack.fromConstructs(`resources of type ${target.policyType}`, (constructs) =>
+    constructs.filter(
+      (construct): construct is CfnResource =>
+        cdk.CfnResource.isCfnResource(construct) && construct.cfnResourceType === target.policyType,
+    ),
+  );
+  return policies.filter((construct) => {
     // The kept rendering: a policy is rendered again only after a fix that may have changed it.
     const rendered = stack.renderingOf(construct) ?? renderResource(construct)?.json;
     const link = rendered?.Properties?.[target.linkProperty];

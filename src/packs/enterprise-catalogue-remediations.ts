@@ -4,7 +4,7 @@ import { loadCatalogue } from '../catalogue/load';
 import { Catalogue } from '../catalogue/model';
 import { CiaRating, parseRating, RatingInput } from '../catalogue/rating';
 import { controlsByResourceType } from '../engine/controls';
-import { remediateResource } from '../remediations/apply';
+import { remediateResourceInTurn } from '../remediations/apply';
 import { forgetRenderedStack } from '../remediations/rendered-stack';
 import { RemediationSettings } from '../remediations/context';
 import { stacksReachedByRemediations } from '../remediations/records';
@@ -65,10 +65,12 @@ export class EnterpriseCatalogueRemediations implements IAspect {
     }
     if (!CfnResource.isCfnResource(node)) return;
     const rating = this.ratingOf(Stack.of(node));
-    for (const compiledControl of controlsByResourceType(this.catalogue, rating).get(node.cfnResourceType) ??
-      []) {
-      if (compiledControl.control.remediation.enabled) remediateResource(compiledControl, node, this.props);
-    }
+    const controls = controlsByResourceType(this.catalogue, rating).get(node.cfnResourceType) ?? [];
+    remediateResourceInTurn(
+      controls.filter((compiledControl) => compiledControl.control.remediation.enabled),
+      node,
+      this.props,
+    );
   }
 
   private ratingOf(stack: Stack): CiaRating {

@@ -3,6 +3,7 @@ import { cdk } from '../rules/cdk';
 import { CompiledControl } from '../engine/controls';
 import { judgeResource } from '../engine/evaluate';
 import { TemplateResolver } from '../engine/resolve';
+import { CfnResourceJson } from '../engine/template';
 import { Verdict } from '../rules/rule';
 import {
   changed,
@@ -16,13 +17,20 @@ import { recordRemediation } from './records';
 import { renderResource } from './rendered';
 import { renderedStackOf } from './rendered-stack';
 
-/** The control's verdict on the resource as it stands, judged within its stack; undefined when it cannot be rendered yet. */
-function verdictNow(compiledControl: CompiledControl, resource: CfnResource): Verdict | undefined {
+/** The resource as it renders now, kept as its stack's rendering of it; undefined when it cannot be rendered yet. */
+function renderNow(resource: CfnResource): { logicalId: string; json: CfnResourceJson } | undefined {
   const current = renderResource(resource);
-  if (!current) return undefined;
-  const stack = renderedStackOf(cdk.Stack.of(resource), resource);
-  stack.renderedAs(resource, current.json);
-  const template = stack.template(current);
+  if (current) renderedStackOf(cdk.Stack.of(resource), resource).renderedAs(resource, current.json);
+  return current;
+}
+
+/** The control's verdict on the resource as rendered in `current`, judged within its stack. */
+function verdictOn(
+  compiledControl: CompiledControl,
+  resource: CfnResource,
+  current: { logicalId: string; json: CfnResourceJson },
+): Verdict {
+  const template = renderedStackOf(cdk.Stack.of(resource), resource).template(current);
   return judgeResource(
     compiledControl,
     template,
@@ -43,34 +51,53 @@ export function remediateResource(
   resource: CfnResource,
   settings: RemediationSettings,
 ): void {
-  const { rule, control, findingId } = compiledControl;
-  if (!rule.remediate || !rule.meta.resourceTypes.includes(resource.cfnResourceType)) return;
-  if (verdictNow(compiledControl, resource)?.status !== 'non-compliant') return;
-  const context = new RemediationContext(
-    resource,
-    resolveSettings(settings, resource),
-    control.remediation.params,
-  );
-  let result: RemediationResult;
-  try {
-    result = rule.remediate(resource, control.params, context);
-  } catch (e) {
-    result = notApplied(`the fix failed (${(e as Error).message}); please report this`);
-  }
-  renderedStackOf(cdk.Stack.of(resource)).afterFix(resource, rule.meta.fix.onlyItsOwnProperties ?? false);
-  recordRemediation(
-    resource,
-    findingId,
-    'changes' in result ? confirmed(result, compiledControl, resource) : result,
-  );
+  remediateResourceInTurn([compiledControl], resource, settings);
 }
 
-function confirmed(
-  result: { changes: readonly string[] },
-  compiledControl: CompiledControl,
+/**
+ * Applies the fixes of `controls` to one resource, one after the other, as `remediateResource`
+ * does for each: for the controls an Aspect applies in one visit of the resource. Nothing else
+ * runs between them, so the resource is rendered when the first is judged and again only after a
+ * fix (the rendering that confirms a fix is what the next control judges), rather than before and
+ * after each control.
+ */
+export function remediateResourceInTurn(
+  controls: readonly CompiledControl[],
   resource: CfnResource,
-) {
-  const after = verdictNow(compiledControl, resource);
+  settings: RemediationSettings,
+): void {
+  // null: not rendered since the last fix; undefined: it cannot be rendered yet (a Lazy not ready).
+  let current: ReturnType<typeof renderNow> | null = null;
+  for (const compiledControl of controls) {
+    const { rule, control, findingId } = compiledControl;
+    if (!rule.remediate || !rule.meta.resourceTypes.includes(resource.cfnResourceType)) continue;
+    if (current === null) current = renderNow(resource);
+    if (!current || verdictOn(compiledControl, resource, current).status !== 'non-compliant') continue;
+    const context = new RemediationContext(
+      resource,
+      resolveSettings(settings, resource),
+      control.remediation.params,
+      current.json,
+    );
+    let result: RemediationResult;
+    try {
+      result = rule.remediate(resource, control.params, context);
+    } catch (e) {
+      result = notApplied(`the fix failed (${(e as Error).message}); please report this`);
+    }
+    renderedStackOf(cdk.Stack.of(resource)).afterFix(resource, rule.meta.fix.onlyItsOwnProperties ?? false);
+    current = null;
+    if ('changes' in result) {
+      current = renderNow(resource);
+      const after = current && verdictOn(compiledControl, resource, current);
+      result = confirmed(result, after);
+    }
+    recordRemediation(resource, findingId, result);
+  }
+}
+
+/** The fix's changes, unless the check still finds the resource non-compliant after them. */
+function confirmed(result: { changes: readonly string[] }, after: Verdict | undefined): RemediationResult {
   if (after?.status !== 'non-compliant') return changed(...result.changes);
   return notApplied(`the fix (${result.changes.join('; ')}) left it non-compliant: ${after.reason}`);
 }

@@ -1,6 +1,7 @@
 import type { aws_ec2 as ec2, aws_kms as kms, Stack } from 'aws-cdk-lib';
 import { cdk } from '../rules/cdk';
 import type { IConstruct } from 'constructs';
+import type { CfnResourceJson } from '../engine/template';
 
 /** A VPC given by ids, as platform teams publish them per account. */
 export interface VpcIds {
@@ -77,6 +78,11 @@ export class RemediationContext {
     public readonly settings: RemediationSettings,
     /** The control's `remediation.params` from the catalogue. */
     public readonly remediationParams: Readonly<Record<string, unknown>> = {},
+    /**
+     * The resource as its check judged it just before the fix (rendered, see `renderResource`):
+     * what it is when the fix starts, so that the fix need not render it again to read it.
+     */
+    public readonly judged?: CfnResourceJson,
   ) {
     this.stack = cdk.Stack.of(scope);
   }

@@ -10,7 +10,8 @@ import type {
 import { cdk } from '../rules/cdk';
 import type { IConstruct } from 'constructs';
 import { isDeepStrictEqual } from 'node:util';
-import { isPlainObject, prop } from '../engine/intrinsics';
+import { isIntrinsic, isPlainObject, prop } from '../engine/intrinsics';
+import { CfnResourceJson } from '../engine/template';
 import { describe } from '../engine/resolve';
 import { matchesWildcard } from '../rules/pattern';
 import { allOf, KeyFixScope, KeyPlan, KeyStep } from './key-properties';
@@ -96,61 +97,93 @@ function roleDocument(stack: Stack, role: iam.Role, cfnRole: iam.CfnRole): Ident
   };
 }
 
-function isL2Policy(construct: IConstruct | undefined): construct is iam.Policy | iam.ManagedPolicy {
-  return construct instanceof cdk.aws_iam.Policy || construct instanceof cdk.aws_iam.ManagedPolicy;
-}
-
 /**
  * The IAM policies (standalone, managed, and roles' inline policies) defined in the stack. What
  * they allow is read once per pass of the fixes: the fixes only add statements on keys, never on
  * what the policies are searched for; where a grant goes (`added`) is always read as it stands.
  */
-function identityDocuments(stack: Stack): IdentityDocument[] {
+function identityDocuments(stack: Stack): readonly IdentityDocument[] {
   const rendered = renderedStackOf(stack);
-  const documents: IdentityDocument[] = [];
-  for (const construct of rendered.constructs()) {
-    const path = pathIn(stack, construct);
-    const remembered = (statements: () => Statement[]) => () =>
+  return rendered.fromConstructs('identity documents', (constructs) => {
+    // Read once: each read of `cdk.X` goes through aws-cdk-lib's lazy exports.
+    const { Role, CfnRole, CfnPolicy, CfnManagedPolicy, Policy, ManagedPolicy } = cdk.aws_iam;
+    const isL2Policy = (c: IConstruct | undefined): c is iam.Policy | iam.ManagedPolicy =>
+      c instanceof Policy || c instanceof ManagedPolicy;
+    const documents: IdentityDocument[] = [];
+    const remembered = (construct: IConstruct, statements: () => Statement[]) => () =>
       rendered.remembered('identity statements', construct, statements);
-    if (isL2Policy(construct)) {
-      documents.push({
-        path,
-        statements: remembered(() => statementsOf(stack, construct.document)),
-        add: (statement) => construct.addStatements(statement),
-        added: () => statementsOf(stack, construct.document),
-      });
-    } else if (
-      construct instanceof cdk.aws_iam.Role &&
-      construct.node.defaultChild instanceof cdk.aws_iam.CfnRole
-    ) {
-      documents.push({
-        ...roleDocument(stack, construct, construct.node.defaultChild),
-        statements: remembered(() => inlineStatementsOf(stack, construct.node.defaultChild as iam.CfnRole)),
-      });
-    } else if (
-      (construct instanceof cdk.aws_iam.CfnPolicy || construct instanceof cdk.aws_iam.CfnManagedPolicy) &&
-      !isL2Policy(ownerOf(construct))
-    ) {
-      documents.push({ path, statements: remembered(() => statementsOf(stack, construct.policyDocument)) });
-    } else if (
-      construct instanceof cdk.aws_iam.CfnRole &&
-      !(ownerOf(construct) instanceof cdk.aws_iam.Role)
-    ) {
-      documents.push({ path, statements: remembered(() => inlineStatementsOf(stack, construct)) });
+    for (const construct of constructs) {
+      if (isL2Policy(construct)) {
+        documents.push({
+          path: pathIn(stack, construct),
+          statements: remembered(construct, () => statementsOf(stack, construct.document)),
+          add: (statement) => construct.addStatements(statement),
+          added: () => statementsOf(stack, construct.document),
+        });
+      } else if (construct instanceof Role && construct.node.defaultChild instanceof CfnRole) {
+        const cfnRole = construct.node.defaultChild;
+        documents.push({
+          ...roleDocument(stack, construct, cfnRole),
+          statements: remembered(construct, () => inlineStatementsOf(stack, cfnRole)),
+        });
+      } else if (
+        (construct instanceof CfnPolicy || construct instanceof CfnManagedPolicy) &&
+        !isL2Policy(ownerOf(construct))
+      ) {
+        documents.push({
+          path: pathIn(stack, construct),
+          statements: remembered(construct, () => statementsOf(stack, construct.policyDocument)),
+        });
+      } else if (construct instanceof CfnRole && !(ownerOf(construct) instanceof Role)) {
+        documents.push({
+          path: pathIn(stack, construct),
+          statements: remembered(construct, () => inlineStatementsOf(stack, construct)),
+        });
+      }
     }
-  }
-  return documents;
+    return documents;
+  });
 }
 
-/** `{ Ref: id }` or `{ 'Fn::GetAtt': [id, ...] }` anywhere in a value (an ARN join, a list). */
-function refersTo(value: unknown, logicalId: string): boolean {
-  if (Array.isArray(value)) return value.some((item) => refersTo(item, logicalId));
-  if (!isPlainObject(value)) return false;
-  if (value.Ref === logicalId) return true;
+/** The logical ids a value refers to by `{ Ref: id }` or `{ 'Fn::GetAtt': [id, ...] }` anywhere (an ARN join, a list). */
+function referencedIds(value: unknown, found = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) {
+    for (const item of value) referencedIds(item, found);
+    return found;
+  }
+  if (!isPlainObject(value)) return found;
+  if (typeof value.Ref === 'string') found.add(value.Ref);
   const getAtt = value['Fn::GetAtt'];
-  if (Array.isArray(getAtt) ? getAtt[0] === logicalId : getAtt === logicalId) return true;
-  if (typeof getAtt === 'string' && getAtt.startsWith(`${logicalId}.`)) return true;
-  return Object.values(value).some((child) => refersTo(child, logicalId));
+  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') found.add(getAtt[0]);
+  if (typeof getAtt === 'string') {
+    // `Id.Attribute`: the id is the text before a dot.
+    found.add(getAtt);
+    for (let dot = getAtt.indexOf('.'); dot >= 0; dot = getAtt.indexOf('.', dot + 1)) {
+      found.add(getAtt.slice(0, dot));
+    }
+  }
+  for (const child of Object.values(value)) referencedIds(child, found);
+  return found;
+}
+
+function refersTo(value: unknown, logicalId: string): boolean {
+  return referencedIds(value).has(logicalId);
+}
+
+/** The logical ids the resources of a document's Allow statements refer to, once per document's statements. */
+const allowedIdsByStatements = new WeakMap<readonly Statement[], ReadonlySet<string>>();
+
+function idsAllowedIn(statements: readonly Statement[]): ReadonlySet<string> {
+  let ids = allowedIdsByStatements.get(statements);
+  if (!ids) {
+    const found = new Set<string>();
+    for (const statement of statements) {
+      if (statement.Effect === 'Allow') referencedIds(statement.Resource, found);
+    }
+    ids = found;
+    allowedIdsByStatements.set(statements, ids);
+  }
+  return ids;
 }
 
 /** What an Allow statement on the resource means its principals need on the key. */
@@ -196,7 +229,10 @@ export function grantsToUsersOf(scope: KeyFixScope, target: CfnResource, uses: r
   const logicalId = stack.resolve(target.logicalId) as string;
   const steps: KeyStep[] = [];
   for (const document of identityDocuments(stack)) {
-    const keyActions = unique(document.statements().flatMap((s) => keyActionsFor(s, logicalId, uses)));
+    const statements = document.statements();
+    // Most documents name other resources: the ids their Allow statements name are read once.
+    if (!idsAllowedIn(statements).has(logicalId)) continue;
+    const keyActions = unique(statements.flatMap((s) => keyActionsFor(s, logicalId, uses)));
     if (keyActions.length === 0) continue;
     if (!document.add) {
       return (
@@ -282,17 +318,14 @@ export function allowCloudWatchLogs(scope: KeyFixScope): KeyPlan {
   return [keyPolicyStep(statement, 'allowed CloudWatch Logs to use the key in its key policy')];
 }
 
+type ResourcePolicy = sqs.CfnQueuePolicy | sns.CfnTopicPolicy | s3.CfnBucketPolicy;
+
 /** Resource policies that can let an AWS service write to the resource. */
-function resourcePolicyDocuments(stack: Stack): unknown[] {
-  return renderedStackOf(stack)
-    .constructs()
-    .filter(
-      (c): c is sqs.CfnQueuePolicy | sns.CfnTopicPolicy | s3.CfnBucketPolicy =>
-        c instanceof cdk.aws_sqs.CfnQueuePolicy ||
-        c instanceof cdk.aws_sns.CfnTopicPolicy ||
-        c instanceof cdk.aws_s3.CfnBucketPolicy,
-    )
-    .map((c) => c.policyDocument);
+function resourcePolicies(stack: Stack): readonly ResourcePolicy[] {
+  return renderedStackOf(stack).fromConstructs('resource policies', (constructs) => {
+    const types = [cdk.aws_sqs.CfnQueuePolicy, cdk.aws_sns.CfnTopicPolicy, cdk.aws_s3.CfnBucketPolicy];
+    return constructs.filter((c): c is ResourcePolicy => types.some((type) => c instanceof type));
+  });
 }
 
 type Conditions = Record<string, Record<string, unknown>>;
@@ -447,23 +480,49 @@ function unresolvedStatementsOf(stack: Stack, document: unknown): unknown[] {
   return listOf(isPlainObject(object) ? object.Statement : undefined);
 }
 
+function isStructure(value: unknown): value is Record<string, unknown> {
+  return isPlainObject(value) && !isIntrinsic(value);
+}
+
+/**
+ * False only when the policy's kept rendering (see `RenderedStack`, rendered again after any fix
+ * that may change it) plainly has no Allow statement that lets anyone use `logicalId` for `uses`:
+ * the policy is then not read statement by statement. A policy that cannot be rendered, or whose
+ * document or statements are not plain (an `Fn::If`), is read.
+ */
+function mayLetUse(
+  rendered: CfnResourceJson | undefined,
+  logicalId: string,
+  uses: readonly KeyUse[],
+): boolean {
+  const document = prop(rendered?.Properties, 'PolicyDocument');
+  const statements = prop(document, 'Statement');
+  if (!isStructure(document) || !(Array.isArray(statements) || isStructure(statements))) return true;
+  return listOf(statements).some(
+    (statement) => !isStructure(statement) || keyActionsFor(statement, logicalId, uses).length > 0,
+  );
+}
+
 /** AWS services that the stack's queue, topic and bucket policies allow to use `target`. */
 function serviceWriters(stack: Stack, target: CfnResource, uses: readonly KeyUse[]): ServiceWriter[] {
   const logicalId = stack.resolve(target.logicalId) as string;
-  return resourcePolicyDocuments(stack).flatMap((document) =>
-    unresolvedStatementsOf(stack, document).flatMap((unresolved) => {
-      const statement: unknown = stack.resolve(unresolved);
-      if (!isPlainObject(statement)) return [];
-      const keyActions = keyActionsFor(statement, logicalId, uses);
-      const principal = statement.Principal;
-      const services = listOf(isPlainObject(principal) ? principal.Service : undefined);
-      if (keyActions.length === 0) return [];
-      const sources = sourceConditions(stack, prop(unresolved, 'Condition'));
-      return services
-        .filter((service): service is string => typeof service === 'string')
-        .map((service) => ({ service, keyActions, sources }));
-    }),
-  );
+  const rendered = renderedStackOf(stack);
+  return resourcePolicies(stack)
+    .filter((policy) => mayLetUse(rendered.renderingOf(policy), logicalId, uses))
+    .flatMap((policy) =>
+      unresolvedStatementsOf(stack, policy.policyDocument).flatMap((unresolved) => {
+        const statement: unknown = stack.resolve(unresolved);
+        if (!isPlainObject(statement)) return [];
+        const keyActions = keyActionsFor(statement, logicalId, uses);
+        const principal = statement.Principal;
+        const services = listOf(isPlainObject(principal) ? principal.Service : undefined);
+        if (keyActions.length === 0) return [];
+        const sources = sourceConditions(stack, prop(unresolved, 'Condition'));
+        return services
+          .filter((service): service is string => typeof service === 'string')
+          .map((service) => ({ service, keyActions, sources }));
+      }),
+    );
 }
 
 /**

@@ -3,6 +3,7 @@ import { cdk } from '../rules/cdk';
 import { isDeepStrictEqual } from 'node:util';
 import { isIntrinsic, isPlainObject } from '../engine/intrinsics';
 import { describe } from '../engine/resolve';
+import type { CfnResourceJson } from '../engine/template';
 import { renderResource } from './rendered';
 
 /** What the parts of a key fix know before they change anything. */
@@ -11,6 +12,8 @@ export interface KeyFixScope<T extends CfnResource = CfnResource> {
   readonly stack: Stack;
   /** The key is the one given by `encryptionKeyArn`: it can be used, but its key policy cannot be changed. */
   readonly keyIsImported: boolean;
+  /** The resource as its check judged it just before the fix (see `RemediationContext.judged`). */
+  readonly judged?: CfnResourceJson;
 }
 
 /** One change of a fix, made once the key exists; says what it changed (nothing when it was there already). */
@@ -143,7 +146,8 @@ export function propertiesPlan<T extends CfnResource>(
   }
   return [
     (key) => {
-      const before = renderedProperties(scope.resource);
+      // As judged: the plans change nothing, and this step is the first to change the resource.
+      const before = scope.judged ? (scope.judged.Properties ?? {}) : renderedProperties(scope.resource);
       for (const set of setters) set(key.keyArn);
       return describeChanges(before, renderedProperties(scope.resource), scope.stack.resolve(key.keyArn));
     },

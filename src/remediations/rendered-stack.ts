@@ -5,6 +5,7 @@ import { STRICTEST_RATING } from '../catalogue/rating';
 import { isPlainObject } from '../engine/intrinsics';
 import { CfnResourceJson, StackTemplate } from '../engine/template';
 import { constructsOf, environmentOf, renderResource } from './rendered';
+import { addedSince, allLogged, markAfterLooking, TreeMark } from './tree-changes';
 
 /**
  * What a fix may change beside the resource it fixes, rendered again when next read: IAM policies,
@@ -97,11 +98,17 @@ class RenderedResource {
 export class RenderedStack {
   private readonly resources = new Map<CfnResource, RenderedResource>();
   private readonly byLogicalId = new Map<string, CfnResource>();
-  private constructsNow: readonly IConstruct[] = [];
+  /** The stack's own constructs, in the order a walk of the tree finds them (see `constructsOf`). */
+  private constructsNow: IConstruct[] = [];
+  private readonly inStack = new Set<IConstruct>();
+  /** Where the stack was last looked over in its tree's log; undefined when it must be walked again. */
+  private lookedOverAt: TreeMark | undefined;
   /** The template the checks read: one object, kept up to date by `refresh`. */
   private readonly resourcesJson: Record<string, CfnResourceJson> = {};
   private readonly rendered: StackTemplate;
   private readonly memos = new Map<string, WeakMap<IConstruct, unknown>>();
+  /** What `fromConstructs` computed from the constructs as last looked over, by name. */
+  private readonly fromConstructsNow = new Map<string, unknown>();
 
   constructor(private readonly stack: Stack) {
     this.rendered = {
@@ -121,6 +128,16 @@ export class RenderedStack {
    */
   public constructs(): readonly IConstruct[] {
     return this.constructsNow;
+  }
+
+  /**
+   * `compute(constructs)` once per look over the stack, under `name`: what fixes select from the
+   * stack's constructs (its IAM policies, its resource policies), found again only when a construct
+   * was added or removed.
+   */
+  public fromConstructs<T>(name: string, compute: (constructs: readonly IConstruct[]) => T): T {
+    if (!this.fromConstructsNow.has(name)) this.fromConstructsNow.set(name, compute(this.constructsNow));
+    return this.fromConstructsNow.get(name) as T;
   }
 
   /** The stack's resource with this logical id, as last looked over. */
@@ -181,9 +198,16 @@ export class RenderedStack {
     this.refresh();
   }
 
-  /** Looks the stack over again: resources added since are kept (unrendered), removed ones dropped. */
+  /**
+   * Looks the stack over again, when a construct was added to or removed from its tree since it was
+   * last looked over: resources added since are kept (unrendered), removed ones dropped. Constructs
+   * added since are put in their place in the kept list; after a removal, the stack is walked.
+   */
   public refresh(): void {
-    this.constructsNow = constructsOf(this.stack);
+    const added = addedSince(this.lookedOverAt);
+    if (added?.length === 0) return;
+    if (!added || !this.tookIn(added)) this.walk();
+    this.fromConstructsNow.clear();
     const current = new Set(this.constructsNow.filter(cdk.CfnResource.isCfnResource));
     for (const [resource, rendered] of this.resources) {
       if (current.has(resource)) continue;
@@ -194,12 +218,52 @@ export class RenderedStack {
     for (const resource of current) {
       if (this.resources.has(resource)) continue;
       const logicalId = this.logicalIdOf(resource);
-      if (logicalId === undefined) continue;
+      if (logicalId === undefined) {
+        // Not kept: the stack is walked again next time, in case its logical id resolves then.
+        this.lookedOverAt = undefined;
+        continue;
+      }
       const rendered = new RenderedResource(resource, logicalId);
       this.resources.set(resource, rendered);
       this.byLogicalId.set(logicalId, resource);
       this.resourcesJson[logicalId] = rendered.json;
     }
+  }
+
+  private walk(): void {
+    this.constructsNow = constructsOf(this.stack);
+    this.inStack.clear();
+    for (const construct of this.constructsNow) this.inStack.add(construct);
+    this.lookedOverAt = markAfterLooking([this.stack, ...this.constructsNow]);
+  }
+
+  /**
+   * Puts the constructs added to the tree since the last look (in the order they were added) that
+   * belong to the stack where a walk would find them: each was its scope's last child when added,
+   * so it goes after everything under its scope. False when that cannot be done exactly (a child
+   * whose id is an array index, which the tree lists before the others): the stack must be walked.
+   */
+  private tookIn(added: readonly IConstruct[]): boolean {
+    if (!allLogged(added)) return false;
+    const { Stack: StackClass, Stage } = cdk;
+    for (const construct of added) {
+      const scope = construct.node.scope;
+      const ours = scope === this.stack || (scope !== undefined && this.inStack.has(scope));
+      if (!ours || StackClass.isStack(construct) || Stage.isStage(construct)) continue;
+      if (ARRAY_INDEX.test(construct.node.id) || this.inStack.has(construct)) return false;
+      this.constructsNow.splice(this.endOfSubtree(scope), 0, construct);
+      this.inStack.add(construct);
+    }
+    this.lookedOverAt = markAfterLooking([this.stack]);
+    return this.lookedOverAt !== undefined;
+  }
+
+  /** The index in the kept list just after `scope` and everything under it. */
+  private endOfSubtree(scope: IConstruct): number {
+    if (scope === this.stack) return this.constructsNow.length;
+    let end = this.constructsNow.indexOf(scope) + 1;
+    while (end < this.constructsNow.length && isUnder(this.constructsNow[end], scope)) end++;
+    return end;
   }
 
   private logicalIdOf(resource: CfnResource): string | undefined {
@@ -209,6 +273,14 @@ export class RenderedStack {
       return undefined;
     }
   }
+}
+
+/** Ids that may be array indices, which `Object.values` of a construct's children lists first. */
+const ARRAY_INDEX = /^[0-9]+$/;
+
+function isUnder(construct: IConstruct, scope: IConstruct): boolean {
+  for (let up = construct.node.scope; up !== undefined; up = up.node.scope) if (up === scope) return true;
+  return false;
 }
 
 const renderedStacks = new WeakMap<Stack, RenderedStack>();

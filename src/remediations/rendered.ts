@@ -72,9 +72,11 @@ export function overriddenReason(property: string, wanted: string): string {
  */
 export function constructsOf(stack: Stack): IConstruct[] {
   const found: IConstruct[] = [];
+  // Read once: each read of `cdk.X` goes through aws-cdk-lib's lazy exports.
+  const { Stack: StackClass, Stage } = cdk;
   const visit = (construct: IConstruct) => {
     for (const child of construct.node.children) {
-      if (cdk.Stack.isStack(child) || cdk.Stage.isStage(child)) continue;
+      if (StackClass.isStack(child) || Stage.isStage(child)) continue;
       found.push(child);
       visit(child);
     }

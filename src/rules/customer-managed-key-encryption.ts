@@ -694,6 +694,7 @@ export default defineRule<Params>({
       resource,
       stack: context.stack,
       keyIsImported: context.settings.encryptionKeyArn !== undefined,
+      judged: context.judged,
     });
     if (typeof plan === 'string') return notApplied(plan);
     const key = context.encryptionKey();
