@@ -1,4 +1,12 @@
-import { RE2JS, RE2JSSyntaxException } from 're2js';
+import type * as Re2js from 're2js';
+
+let re2jsLoaded: typeof Re2js | undefined;
+
+/** re2js, loaded when the first pattern is compiled: requiring the package compiles none. */
+function re2js(): typeof Re2js {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose, see above
+  return (re2jsLoaded ??= require('re2js') as typeof Re2js);
+}
 
 /**
  * Regular expressions from catalogue params, matched in time linear in the text (RE2 semantics through
@@ -46,7 +54,8 @@ const UNSUPPORTED: ReadonlyArray<readonly [RegExp, string]> = [
 ];
 
 function reasonFor(error: unknown): string {
-  if (!(error instanceof RE2JSSyntaxException)) return error instanceof Error ? error.message : String(error);
+  if (!(error instanceof re2js().RE2JSSyntaxException))
+    return error instanceof Error ? error.message : String(error);
   const fragment = error.input ?? '';
   for (const [syntax, name] of UNSUPPORTED) {
     const used = syntax.exec(fragment)?.[0];
@@ -74,7 +83,8 @@ export function compilePattern(source: string, options: PatternOptions = {}): Pa
 }
 
 function compileUncached(source: string, options: PatternOptions): Pattern {
-  let compiled: RE2JS;
+  const { RE2JS } = re2js();
+  let compiled: Re2js.RE2JS;
   try {
     compiled = RE2JS.compile(source, options.ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
   } catch (e) {
