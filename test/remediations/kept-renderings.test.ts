@@ -321,6 +321,33 @@ describe('the fixes of one visit, in turn', () => {
     ).toEqual([{ findingId: versioningControl.findingId, changes: [expect.stringContaining('Enabled')] }]);
   });
 
+  it('a fix is confirmed against what it added beside the resource, not what was there when it was judged', () => {
+    // The check reads an index of the stack's bucket policies, which the judging before the fix builds.
+    const hasPolicy = defineRule({
+      ...namedBucket,
+      meta: {
+        ...namedBucket.meta,
+        id: 'test-has-policy',
+        fix: { ...namedBucket.meta.fix, onlyItsOwnProperties: false },
+      },
+      check: (_resource, _params, resolver) =>
+        resolver.resourcesOfType('AWS::S3::BucketPolicy').length > 0
+          ? compliant
+          : nonCompliant('Bucket', 'no bucket policy in the stack'),
+      remediate(resource) {
+        new s3.CfnBucketPolicy(Stack.of(resource), 'Policy', {
+          bucket: (resource as s3.CfnBucket).ref,
+          policyDocument: { Statement: [] },
+        });
+        return changed('added a bucket policy');
+      },
+    });
+    const hasPolicyControl = { ...namedBucketControl, rule: hasPolicy, findingId: 'Test-Policy.1' };
+    expect(fixedInTurn([hasPolicyControl])).toEqual([
+      { findingId: 'Test-Policy.1', changes: ['added a bucket policy'] },
+    ]);
+  });
+
   it('after a fix that was not applied, the resource is rendered again (it may have changed)', () => {
     const halfDone = defineRule({
       ...namedBucket,
