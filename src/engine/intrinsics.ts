@@ -77,17 +77,15 @@ export function selectBranches(value: unknown, assignment: ReadonlyMap<string, b
       ? value
       : { 'Fn::If': [args[0], whenTrue, whenFalse] };
   }
+  const entries = Object.entries(value);
   let result: Record<string, unknown> | undefined;
-  for (const [key, child] of Object.entries(value)) {
+  entries.forEach(([key, child], i) => {
     const selected = selectBranches(child, assignment);
-    if (selected === child && !isNoValue(selected)) {
-      if (result) result[key] = child;
-      continue;
-    }
-    // The first change: copy what came before it, then go on.
-    result ??= Object.fromEntries(Object.entries(value).slice(0, Object.keys(value).indexOf(key)));
-    if (!isNoValue(selected)) result[key] = selected;
-  }
+    // At the first change, a copy of what came before it; nothing is copied when nothing changes.
+    if (!result && (selected !== child || isNoValue(selected)))
+      result = Object.fromEntries(entries.slice(0, i));
+    if (result && !isNoValue(selected)) result[key] = selected;
+  });
   return result ?? value;
 }
 

@@ -199,9 +199,10 @@ export class EnterpriseCatalogueChecks extends NagPack implements IAspect {
   }
 
   /**
-   * Every finding, with what is wrong in its own words (findings worded alike share a violation). A finding waived with CDK's qualified
-   * id is reported too, so CDK lists it under suppressedViolations; one waived in a form CDK cannot
-   * match (a bare id, a central waiver) is listed as an `info` entry, so CDK's report loses none.
+   * Every finding, with what is wrong in its own words (findings worded alike share a violation). A
+   * finding waived with CDK's qualified id is reported too, so CDK lists it under suppressedViolations;
+   * one waived in a form CDK cannot match (a bare id, a central waiver) is listed as an `info` entry,
+   * so CDK's report loses none.
    */
   private report(subject: IConstruct, evaluations: readonly Evaluation[]): void {
     for (const evaluation of evaluations) {
