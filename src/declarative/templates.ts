@@ -136,11 +136,10 @@ export function applyTemplate(resource: CfnResource, name: string): RemediationR
 function policiesNaming(resource: CfnResource, logicalId: string, target: PolicyTarget): CfnResource[] {
   const ref = { Ref: logicalId };
   const stack = renderedStackOf(cdk.Stack.of(resource));
-  const policies = stack.fromConstructs(`resources of type ${target.policyType}`, (constructs) =>
-    constructs.filter(
-      (construct): construct is CfnResource =>
-        cdk.CfnResource.isCfnResource(construct) && construct.cfnResourceType === target.policyType,
-    ),
+  const policies = stack.selected(`resources of type ${target.policyType}`, (construct) =>
+    cdk.CfnResource.isCfnResource(construct) && construct.cfnResourceType === target.policyType
+      ? construct
+      : undefined,
   );
   return policies.filter((construct) => {
     // The kept rendering: a policy is rendered again only after a fix that may have changed it.

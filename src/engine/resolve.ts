@@ -34,6 +34,13 @@ function isCustomResource(resource: CfnResourceJson): boolean {
 /** Beyond this many hops (import of an import of a nested parameter...) a value counts as unknown. */
 const MAX_REFERENCE_DEPTH = 16;
 
+/** A resource of a type the rules look for (see `TemplateResolver.resourcesOfType`). */
+export interface ResourceOfType {
+  readonly logicalId: string;
+  readonly resource: CfnResourceJson;
+  readonly stack: StackTemplate;
+}
+
 interface Export {
   readonly stack: StackTemplate;
   readonly value: unknown;
@@ -52,7 +59,14 @@ export class TemplateResolver {
   private readonly nestedStacks = new Map<string, StackTemplate>();
   private readonly memo = new Map<string, unknown>();
 
-  constructor(public readonly stacks: readonly StackTemplate[]) {
+  /**
+   * @param listResourcesOfType lists a type's resources when the caller keeps them listed (the
+   *   remediations judge one stack many times); the same list as `resourcesOfType` would make.
+   */
+  constructor(
+    public readonly stacks: readonly StackTemplate[],
+    private readonly listResourcesOfType?: (type: string) => readonly ResourceOfType[],
+  ) {
     for (const stack of stacks) {
       this.stacksById.set(stack.stackId, stack);
       if (stack.parent) this.nestedStacks.set(nestedKey(stack.parent.stackId, stack.parent.logicalId), stack);
@@ -71,9 +85,8 @@ export class TemplateResolver {
   }
 
   /** Every resource of one type across all stacks. */
-  resourcesOfType(
-    type: string,
-  ): Array<{ logicalId: string; resource: CfnResourceJson; stack: StackTemplate }> {
+  resourcesOfType(type: string): readonly ResourceOfType[] {
+    if (this.listResourcesOfType) return this.listResourcesOfType(type);
     return this.memoize(`type:${type}`, () =>
       this.stacks.flatMap((stack) =>
         Object.entries(stack.template.Resources ?? {})

@@ -2,7 +2,6 @@ import type { CfnResource } from 'aws-cdk-lib';
 import { cdk } from '../rules/cdk';
 import { CompiledControl } from '../engine/controls';
 import { judgeResource } from '../engine/evaluate';
-import { TemplateResolver } from '../engine/resolve';
 import { CfnResourceJson } from '../engine/template';
 import { Verdict } from '../rules/rule';
 import {
@@ -30,13 +29,14 @@ function verdictOn(
   resource: CfnResource,
   current: { logicalId: string; json: CfnResourceJson },
 ): Verdict {
-  const template = renderedStackOf(cdk.Stack.of(resource), resource).template(current);
+  const stack = renderedStackOf(cdk.Stack.of(resource), resource);
+  const template = stack.template(current);
   return judgeResource(
     compiledControl,
     template,
     current.logicalId,
     current.json,
-    new TemplateResolver([template]),
+    stack.resolverFor(template),
   );
 }
 

@@ -104,44 +104,44 @@ function roleDocument(stack: Stack, role: iam.Role, cfnRole: iam.CfnRole): Ident
  */
 function identityDocuments(stack: Stack): readonly IdentityDocument[] {
   const rendered = renderedStackOf(stack);
-  return rendered.fromConstructs('identity documents', (constructs) => {
-    // Read once: each read of `cdk.X` goes through aws-cdk-lib's lazy exports.
-    const { Role, CfnRole, CfnPolicy, CfnManagedPolicy, Policy, ManagedPolicy } = cdk.aws_iam;
-    const isL2Policy = (c: IConstruct | undefined): c is iam.Policy | iam.ManagedPolicy =>
-      c instanceof Policy || c instanceof ManagedPolicy;
-    const documents: IdentityDocument[] = [];
-    const remembered = (construct: IConstruct, statements: () => Statement[]) => () =>
+  // Read once: each read of `cdk.X` goes through aws-cdk-lib's lazy exports.
+  const { Role, CfnRole, CfnPolicy, CfnManagedPolicy, Policy, ManagedPolicy } = cdk.aws_iam;
+  const isL2Policy = (c: IConstruct | undefined): c is iam.Policy | iam.ManagedPolicy =>
+    c instanceof Policy || c instanceof ManagedPolicy;
+  return rendered.selected<IdentityDocument>('identity documents', (construct) => {
+    const remembered = (statements: () => Statement[]) => () =>
       rendered.remembered('identity statements', construct, statements);
-    for (const construct of constructs) {
-      if (isL2Policy(construct)) {
-        documents.push({
-          path: pathIn(stack, construct),
-          statements: remembered(construct, () => statementsOf(stack, construct.document)),
-          add: (statement) => construct.addStatements(statement),
-          added: () => statementsOf(stack, construct.document),
-        });
-      } else if (construct instanceof Role && construct.node.defaultChild instanceof CfnRole) {
-        const cfnRole = construct.node.defaultChild;
-        documents.push({
-          ...roleDocument(stack, construct, cfnRole),
-          statements: remembered(construct, () => inlineStatementsOf(stack, cfnRole)),
-        });
-      } else if (
-        (construct instanceof CfnPolicy || construct instanceof CfnManagedPolicy) &&
-        !isL2Policy(ownerOf(construct))
-      ) {
-        documents.push({
-          path: pathIn(stack, construct),
-          statements: remembered(construct, () => statementsOf(stack, construct.policyDocument)),
-        });
-      } else if (construct instanceof CfnRole && !(ownerOf(construct) instanceof Role)) {
-        documents.push({
-          path: pathIn(stack, construct),
-          statements: remembered(construct, () => inlineStatementsOf(stack, construct)),
-        });
-      }
+    if (isL2Policy(construct)) {
+      return {
+        path: pathIn(stack, construct),
+        statements: remembered(() => statementsOf(stack, construct.document)),
+        add: (statement) => construct.addStatements(statement),
+        added: () => statementsOf(stack, construct.document),
+      };
     }
-    return documents;
+    if (construct instanceof Role && construct.node.defaultChild instanceof CfnRole) {
+      const cfnRole = construct.node.defaultChild;
+      return {
+        ...roleDocument(stack, construct, cfnRole),
+        statements: remembered(() => inlineStatementsOf(stack, cfnRole)),
+      };
+    }
+    if (
+      (construct instanceof CfnPolicy || construct instanceof CfnManagedPolicy) &&
+      !isL2Policy(ownerOf(construct))
+    ) {
+      return {
+        path: pathIn(stack, construct),
+        statements: remembered(() => statementsOf(stack, construct.policyDocument)),
+      };
+    }
+    if (construct instanceof CfnRole && !(ownerOf(construct) instanceof Role)) {
+      return {
+        path: pathIn(stack, construct),
+        statements: remembered(() => inlineStatementsOf(stack, construct)),
+      };
+    }
+    return undefined;
   });
 }
 
@@ -322,9 +322,9 @@ type ResourcePolicy = sqs.CfnQueuePolicy | sns.CfnTopicPolicy | s3.CfnBucketPoli
 
 /** Resource policies that can let an AWS service write to the resource. */
 function resourcePolicies(stack: Stack): readonly ResourcePolicy[] {
-  return renderedStackOf(stack).fromConstructs('resource policies', (constructs) => {
+  return renderedStackOf(stack).selected('resource policies', (construct) => {
     const types = [cdk.aws_sqs.CfnQueuePolicy, cdk.aws_sns.CfnTopicPolicy, cdk.aws_s3.CfnBucketPolicy];
-    return constructs.filter((c): c is ResourcePolicy => types.some((type) => c instanceof type));
+    return types.some((type) => construct instanceof type) ? (construct as ResourcePolicy) : undefined;
   });
 }
 

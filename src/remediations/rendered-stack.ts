@@ -3,6 +3,7 @@ import type { IConstruct } from 'constructs';
 import { cdk } from '../rules/cdk';
 import { STRICTEST_RATING } from '../catalogue/rating';
 import { isPlainObject } from '../engine/intrinsics';
+import { ResourceOfType, TemplateResolver } from '../engine/resolve';
 import { CfnResourceJson, StackTemplate } from '../engine/template';
 import { constructsOf, environmentOf, renderResource } from './rendered';
 import { addedSince, allLogged, markAfterLooking, TreeMark } from './tree-changes';
@@ -55,6 +56,11 @@ class RenderedResource {
     return this.resource.cfnResourceType;
   }
 
+  /** Whether a fix of another resource may change this one (see `mayChangeWith`). */
+  public mayChangeBesideFixes(): boolean {
+    return CHANGED_BESIDE_THE_FIXED_RESOURCE.has(this.type) || RESOURCE_POLICY_LINKS[this.type] !== undefined;
+  }
+
   /**
    * Whether a fix of `logicalId` may have changed this resource: always for the types fixes change
    * beside their resource; for a resource policy, when it names that resource by `Ref`, or names
@@ -100,15 +106,23 @@ export class RenderedStack {
   private readonly byLogicalId = new Map<string, CfnResource>();
   /** The stack's own constructs, in the order a walk of the tree finds them (see `constructsOf`). */
   private constructsNow: IConstruct[] = [];
-  private readonly inStack = new Set<IConstruct>();
+  /**
+   * Each kept construct's place in that order: numbers that increase along `constructsNow`, spaced
+   * so that a construct taken in between two gets a place between theirs.
+   */
+  private readonly placeOf = new Map<IConstruct, number>();
   /** Where the stack was last looked over in its tree's log; undefined when it must be walked again. */
   private lookedOverAt: TreeMark | undefined;
   /** The template the checks read: one object, kept up to date by `refresh`. */
   private readonly resourcesJson: Record<string, CfnResourceJson> = {};
   private readonly rendered: StackTemplate;
   private readonly memos = new Map<string, WeakMap<IConstruct, unknown>>();
-  /** What `fromConstructs` computed from the constructs as last looked over, by name. */
-  private readonly fromConstructsNow = new Map<string, unknown>();
+  /** What `selected` keeps, by name. */
+  private readonly selections = new Map<string, Selection>();
+  /** The resources a fix of another may change (see `mayChangeWith`): the only ones `afterFix` looks at. */
+  private readonly changedBesideFixes = new Set<RenderedResource>();
+  /** The template's resources of each type, as `TemplateResolver.resourcesOfType` lists them; made when first asked. */
+  private readonly byType = new Map<string, ResourceOfType[]>();
 
   constructor(private readonly stack: Stack) {
     this.rendered = {
@@ -131,13 +145,25 @@ export class RenderedStack {
   }
 
   /**
-   * `compute(constructs)` once per look over the stack, under `name`: what fixes select from the
-   * stack's constructs (its IAM policies, its resource policies), found again only when a construct
-   * was added or removed.
+   * The answers of `select` that are not undefined, for the stack's constructs in order, kept under
+   * `name`: what fixes select from the stack's constructs (its IAM policies, its resource policies).
+   * `select` is asked once per construct, so its answer must depend only on what the construct is
+   * (its class, what it was created with). A construct taken in is put in its place in the list; the
+   * list is made again after a walk of the stack.
    */
-  public fromConstructs<T>(name: string, compute: (constructs: readonly IConstruct[]) => T): T {
-    if (!this.fromConstructsNow.has(name)) this.fromConstructsNow.set(name, compute(this.constructsNow));
-    return this.fromConstructsNow.get(name) as T;
+  public selected<T>(name: string, select: (construct: IConstruct) => T | undefined): readonly T[] {
+    let selection = this.selections.get(name);
+    if (!selection) {
+      selection = { select, answers: new WeakMap(), members: undefined, list: [] };
+      this.selections.set(name, selection);
+    }
+    if (!selection.members) {
+      selection.members = this.constructsNow.filter(
+        (construct) => answerOf(selection, construct) !== undefined,
+      );
+      selection.list = selection.members.map((construct) => answerOf(selection, construct));
+    }
+    return selection.list as T[];
   }
 
   /** The stack's resource with this logical id, as last looked over. */
@@ -175,6 +201,16 @@ export class RenderedStack {
     return { ...this.rendered, template: { Resources: resources } };
   }
 
+  /**
+   * A resolver to judge `template` (from `template()`) with. Its resources of a type are listed once
+   * per look over the stack rather than once per verdict: they change only when resources are added
+   * or removed, and each entry reads the resource's current rendering.
+   */
+  public resolverFor(template: StackTemplate): TemplateResolver {
+    const kept = template === this.rendered;
+    return new TemplateResolver([template], kept ? (type) => this.resourcesOfType(type) : undefined);
+  }
+
   /** The resource as the checks read it (rendered when first read), if it was in the stack when last looked over. */
   public renderingOf(resource: CfnResource): CfnResourceJson | undefined {
     return this.resources.get(resource)?.json;
@@ -187,13 +223,11 @@ export class RenderedStack {
 
   /** After a fix of `fixed`: what it may have changed is read again, what it may have added is found. */
   public afterFix(fixed: CfnResource, onlyItsOwnProperties: boolean): void {
-    if (onlyItsOwnProperties) {
-      this.resources.get(fixed)?.stale();
-      return;
-    }
-    const logicalId = this.resources.get(fixed)?.logicalId;
-    for (const [resource, rendered] of this.resources) {
-      if (resource === fixed || rendered.mayChangeWith(logicalId)) rendered.stale();
+    const renderedFixed = this.resources.get(fixed);
+    renderedFixed?.stale();
+    if (onlyItsOwnProperties) return;
+    for (const rendered of this.changedBesideFixes) {
+      if (rendered.mayChangeWith(renderedFixed?.logicalId)) rendered.stale();
     }
     this.refresh();
   }
@@ -206,16 +240,65 @@ export class RenderedStack {
   public refresh(): void {
     const added = addedSince(this.lookedOverAt);
     if (added?.length === 0) return;
-    if (!added || !this.tookIn(added)) this.walk();
-    this.fromConstructsNow.clear();
+    const takenIn = added && this.tookIn(added);
+    if (takenIn) {
+      for (const selection of this.selections.values()) this.selectFrom(selection, takenIn);
+      this.keep(takenIn.filter(cdk.CfnResource.isCfnResource));
+      return;
+    }
+    this.walk();
+    for (const selection of this.selections.values()) selection.members = undefined;
     const current = new Set(this.constructsNow.filter(cdk.CfnResource.isCfnResource));
     for (const [resource, rendered] of this.resources) {
-      if (current.has(resource)) continue;
-      this.resources.delete(resource);
-      this.byLogicalId.delete(rendered.logicalId);
-      delete this.resourcesJson[rendered.logicalId];
+      if (!current.has(resource)) this.drop(resource, rendered);
     }
-    for (const resource of current) {
+    this.keep(current);
+  }
+
+  /** Puts the constructs taken in that `selection` selects in their places in its list. */
+  private selectFrom(selection: Selection, takenIn: readonly IConstruct[]): void {
+    const { members, list } = selection;
+    if (!members) return;
+    for (const construct of takenIn) {
+      const answer = answerOf(selection, construct);
+      if (answer === undefined) continue;
+      const at = this.firstAfter(members, this.place(construct));
+      members.splice(at, 0, construct);
+      list.splice(at, 0, answer);
+    }
+  }
+
+  /** The index of the first of `constructs` (kept ones, in order) whose place is after `place`. */
+  private firstAfter(constructs: readonly IConstruct[], place: number): number {
+    let low = 0;
+    let high = constructs.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.place(constructs[middle]) <= place) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  private place(construct: IConstruct): number {
+    return this.placeOf.get(construct) ?? Number.NaN;
+  }
+
+  /** The template's resources of `type`, in the template's order (as `TemplateResolver` lists them). */
+  private resourcesOfType(type: string): readonly ResourceOfType[] {
+    let ofType = this.byType.get(type);
+    if (!ofType) {
+      ofType = Object.entries(this.resourcesJson)
+        .filter(([, resource]) => resource.Type === type)
+        .map(([logicalId, resource]) => ({ logicalId, resource, stack: this.rendered }));
+      this.byType.set(type, ofType);
+    }
+    return ofType;
+  }
+
+  /** Keeps the resources not kept yet, unrendered. */
+  private keep(resources: Iterable<CfnResource>): void {
+    for (const resource of resources) {
       if (this.resources.has(resource)) continue;
       const logicalId = this.logicalIdOf(resource);
       if (logicalId === undefined) {
@@ -227,41 +310,77 @@ export class RenderedStack {
       this.resources.set(resource, rendered);
       this.byLogicalId.set(logicalId, resource);
       this.resourcesJson[logicalId] = rendered.json;
+      if (rendered.mayChangeBesideFixes()) this.changedBesideFixes.add(rendered);
+      const ofType = this.byType.get(rendered.type);
+      // A new key goes last in the template's order, unless it is an array index (listed first).
+      if (ofType && !ARRAY_INDEX.test(logicalId))
+        this.byType.set(rendered.type, [
+          ...ofType,
+          { logicalId, resource: rendered.json, stack: this.rendered },
+        ]);
+      else this.byType.delete(rendered.type);
     }
+  }
+
+  private drop(resource: CfnResource, rendered: RenderedResource): void {
+    this.resources.delete(resource);
+    this.byLogicalId.delete(rendered.logicalId);
+    delete this.resourcesJson[rendered.logicalId];
+    this.changedBesideFixes.delete(rendered);
+    this.byType.delete(rendered.type);
   }
 
   private walk(): void {
     this.constructsNow = constructsOf(this.stack);
-    this.inStack.clear();
-    for (const construct of this.constructsNow) this.inStack.add(construct);
+    this.numberInOrder();
     this.lookedOverAt = markAfterLooking([this.stack, ...this.constructsNow]);
   }
 
   /**
    * Puts the constructs added to the tree since the last look (in the order they were added) that
    * belong to the stack where a walk would find them: each was its scope's last child when added,
-   * so it goes after everything under its scope. False when that cannot be done exactly (a child
-   * whose id is an array index, which the tree lists before the others): the stack must be walked.
+   * so it goes after everything under its scope. Returns the constructs taken in; undefined when
+   * that cannot be done exactly (a child whose id is an array index, which the tree lists before the
+   * others): the stack must be walked.
    */
-  private tookIn(added: readonly IConstruct[]): boolean {
-    if (!allLogged(added)) return false;
+  private tookIn(added: readonly IConstruct[]): IConstruct[] | undefined {
+    if (!allLogged(added)) return undefined;
     const { Stack: StackClass, Stage } = cdk;
+    const takenIn: IConstruct[] = [];
     for (const construct of added) {
       const scope = construct.node.scope;
-      const ours = scope === this.stack || (scope !== undefined && this.inStack.has(scope));
+      const ours = scope === this.stack || (scope !== undefined && this.placeOf.has(scope));
       if (!ours || StackClass.isStack(construct) || Stage.isStage(construct)) continue;
-      if (ARRAY_INDEX.test(construct.node.id) || this.inStack.has(construct)) return false;
-      this.constructsNow.splice(this.endOfSubtree(scope), 0, construct);
-      this.inStack.add(construct);
+      if (ARRAY_INDEX.test(construct.node.id) || this.placeOf.has(construct)) return undefined;
+      const at = this.endOfSubtree(scope);
+      this.constructsNow.splice(at, 0, construct);
+      this.placeAt(at);
+      takenIn.push(construct);
     }
     this.lookedOverAt = markAfterLooking([this.stack]);
-    return this.lookedOverAt !== undefined;
+    return this.lookedOverAt && takenIn;
+  }
+
+  /** Places the kept constructs 1, 2, 3... times `PLACE_SPACING`, in order. */
+  private numberInOrder(): void {
+    this.placeOf.clear();
+    this.constructsNow.forEach((construct, i) => this.placeOf.set(construct, (i + 1) * PLACE_SPACING));
+  }
+
+  /** Places the construct just put at `index` between its neighbours; numbers them all again when there is no room. */
+  private placeAt(index: number): void {
+    const kept = this.constructsNow;
+    const before = index > 0 ? this.place(kept[index - 1]) : 0;
+    const after = index + 1 < kept.length ? this.place(kept[index + 1]) : before + 2 * PLACE_SPACING;
+    const place = (before + after) / 2;
+    if (place > before && place < after) this.placeOf.set(kept[index], place);
+    else this.numberInOrder();
   }
 
   /** The index in the kept list just after `scope` and everything under it. */
   private endOfSubtree(scope: IConstruct): number {
     if (scope === this.stack) return this.constructsNow.length;
-    let end = this.constructsNow.indexOf(scope) + 1;
+    let end = this.firstAfter(this.constructsNow, this.place(scope));
     while (end < this.constructsNow.length && isUnder(this.constructsNow[end], scope)) end++;
     return end;
   }
@@ -274,6 +393,25 @@ export class RenderedStack {
     }
   }
 }
+
+/** A selection from the stack's constructs (see `RenderedStack.selected`). */
+interface Selection {
+  readonly select: (construct: IConstruct) => unknown;
+  /** What `select` answered for each construct it was asked about. */
+  readonly answers: WeakMap<IConstruct, unknown>;
+  /** The constructs it selects, in order; undefined when the list must be made again (after a walk). */
+  members: IConstruct[] | undefined;
+  /** Their answers. */
+  list: unknown[];
+}
+
+function answerOf(selection: Selection, construct: IConstruct): unknown {
+  if (!selection.answers.has(construct)) selection.answers.set(construct, selection.select(construct));
+  return selection.answers.get(construct);
+}
+
+/** The gap between the places of constructs numbered in order: room for 50 or so halvings. */
+const PLACE_SPACING = 2 ** 20;
 
 /** Ids that may be array indices, which `Object.values` of a construct's children lists first. */
 const ARRAY_INDEX = /^[0-9]+$/;

@@ -12,6 +12,7 @@ import { Construct, IConstruct } from 'constructs';
 import { EncryptWithCustomerManagedKey } from '../../src';
 import { loadCatalogue } from '../../src/catalogue/load';
 import { CompiledControl, compiledControls } from '../../src/engine/controls';
+import { TemplateResolver } from '../../src/engine/resolve';
 import { remediateResource, remediateResourceInTurn } from '../../src/remediations/apply';
 import { changed } from '../../src/remediations/context';
 import { forgetRenderedStack, renderedStackOf } from '../../src/remediations/rendered-stack';
@@ -74,9 +75,7 @@ describe('RenderedStack', () => {
     forgetRenderedStack(stack);
     const rendered = renderedStackOf(stack);
     const policies = () =>
-      rendered.fromConstructs('bucket policies', (constructs) =>
-        constructs.filter((c) => c instanceof s3.CfnBucketPolicy),
-      );
+      rendered.selected('bucket policies', (c) => (c instanceof s3.CfnBucketPolicy ? c : undefined));
     return { stack, bucket, rendered, policies };
   }
 
@@ -109,13 +108,21 @@ describe('RenderedStack', () => {
     expect(policies()).toHaveLength(1);
   });
 
-  it("keeps the stack's constructs in the order a walk finds them, wherever constructs were added", () => {
+  it("keeps the stack's constructs, and selections from them, in the order a walk finds them, wherever constructs were added", () => {
     const { stack, bucket, rendered } = setUp();
     const paths = (constructs: readonly IConstruct[]) => constructs.map((c) => c.node.path);
     const walked = () => paths(constructsOf(stack));
+    // A selection made before the additions: the constructs with ids A to D, and a number or none.
+    const selects = (c: IConstruct) => /^[A-D][0-9]*$/.test(c.node.id);
+    const selection = () => rendered.selected('A to D', (c) => (selects(c) ? c : undefined));
+    expect(paths(selection())).toEqual([]);
+    const inOrder = () => {
+      expect(paths(rendered.constructs())).toEqual(walked());
+      expect(paths(selection())).toEqual(paths(constructsOf(stack).filter(selects)));
+    };
     const other = new s3.Bucket(stack, 'Other');
     rendered.refresh();
-    expect(paths(rendered.constructs())).toEqual(walked());
+    inOrder();
     const a = new Construct(bucket, 'A');
     new Construct(other, 'B');
     new Construct(a, 'A1');
@@ -123,18 +130,45 @@ describe('RenderedStack', () => {
     new Construct(stack, 'Top');
     new Construct(a, 'A2');
     rendered.refresh();
-    expect(paths(rendered.constructs())).toEqual(walked());
+    inOrder();
+    // More constructs in one place than the places between two neighbours can tell apart.
+    for (let i = 0; i < 80; i++) new Construct(a, `D${i}`);
+    rendered.refresh();
+    inOrder();
     // An id that is an array index is listed first among its siblings.
     new Construct(bucket, '7');
     rendered.refresh();
-    expect(paths(rendered.constructs())).toEqual(walked());
+    inOrder();
     // A nested stack's constructs are its own.
     const nested = new NestedStack(stack, 'Nested');
     new s3.Bucket(nested, 'InNested');
     new Construct(other, 'D');
     rendered.refresh();
-    expect(paths(rendered.constructs())).toEqual(walked());
+    inOrder();
     expect(rendered.constructs().includes(nested)).toBe(false);
+  });
+
+  it("lists a type's resources as a resolver of the template would, after resources are added and removed", () => {
+    const { stack, bucket, rendered } = setUp();
+    const listed = (resolver: TemplateResolver) =>
+      resolver.resourcesOfType('AWS::S3::Bucket').map((entry) => [entry.logicalId, entry.resource]);
+    const asKept = () => listed(rendered.resolverFor(rendered.template()));
+    const asTemplate = () => listed(new TemplateResolver([rendered.template()]));
+    expect(asKept()).toEqual(asTemplate());
+    const second = new s3.Bucket(stack, 'Second');
+    new s3.CfnBucket(stack, '5'); // an array index, listed first by the template
+    rendered.refresh();
+    expect(asKept()).toEqual(asTemplate());
+    expect(asKept()).toHaveLength(3);
+    bucket.node.tryRemoveChild('Resource');
+    new s3.Bucket(stack, 'Third');
+    rendered.refresh();
+    expect(asKept()).toEqual(asTemplate());
+    expect(asKept().map(([id]) => id)).toEqual([
+      '5',
+      stack.resolve((second.node.defaultChild as CfnResource).logicalId),
+      expect.stringMatching(/^Third/),
+    ]);
   });
 
   it('drops a resource removed from the stack', () => {
