@@ -89,8 +89,9 @@ export function remediateResourceInTurn(
     current = null;
     if ('changes' in result) {
       current = renderNow(resource);
+      const changes = [...context.describedAfterFix(current?.json), ...result.changes];
       const after = current && verdictOn(compiledControl, resource, current);
-      result = confirmed(result, after);
+      result = confirmed({ changes }, after);
     }
     recordRemediation(resource, findingId, result);
   }

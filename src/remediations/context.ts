@@ -72,6 +72,7 @@ const createdKeys = new WeakMap<Stack, kms.IKey>();
 /** Everything a rule's fix may need, for the stack of the resource being fixed. */
 export class RemediationContext {
   public readonly stack: Stack;
+  private readonly describers: Array<(after: CfnResourceJson | undefined) => readonly string[]> = [];
 
   constructor(
     scope: IConstruct,
@@ -85,6 +86,20 @@ export class RemediationContext {
     public readonly judged?: CfnResourceJson,
   ) {
     this.stack = cdk.Stack.of(scope);
+  }
+
+  /**
+   * Has `describe` say what the fix changed on the resource once the fix is done, from the resource
+   * as rendered then (the rendering that confirms the fix), so that the fix need not render the
+   * resource again only to compare. Its words come before those the fix returns.
+   */
+  public describeAfterFix(describe: (after: CfnResourceJson | undefined) => readonly string[]): void {
+    this.describers.push(describe);
+  }
+
+  /** The words of `describeAfterFix`, given the resource as rendered after the fix. */
+  public describedAfterFix(after: CfnResourceJson | undefined): string[] {
+    return this.describers.flatMap((describe) => describe(after));
   }
 
   /** The stack's account when it is known at synth time (not an environment-agnostic stack). */

@@ -5,6 +5,7 @@ import { isIntrinsic, isPlainObject } from '../engine/intrinsics';
 import { describe } from '../engine/resolve';
 import type { CfnResourceJson } from '../engine/template';
 import { renderResource } from './rendered';
+import type { RemediationContext } from './context';
 
 /** What the parts of a key fix know before they change anything. */
 export interface KeyFixScope<T extends CfnResource = CfnResource> {
@@ -14,6 +15,8 @@ export interface KeyFixScope<T extends CfnResource = CfnResource> {
   readonly keyIsImported: boolean;
   /** The resource as its check judged it just before the fix (see `RemediationContext.judged`). */
   readonly judged?: CfnResourceJson;
+  /** See `RemediationContext.describeAfterFix`. */
+  readonly describeAfterFix: RemediationContext['describeAfterFix'];
 }
 
 /** One change of a fix, made once the key exists; says what it changed (nothing when it was there already). */
@@ -128,8 +131,8 @@ class MergedIntoLazy implements IResolvable {
 export type PropertySpecs<T> = Partial<Record<keyof T & string, Spec>>;
 
 /**
- * Plans setting typed L1 properties by their specs. The step describes what changed by comparing
- * the resource as it renders before and after: CloudFormation property paths, as findings name them.
+ * Plans setting typed L1 properties by their specs. What changed is described by comparing the
+ * resource as it renders before and after the fix: CloudFormation property paths, as findings name them.
  */
 export function propertiesPlan<T extends CfnResource>(
   scope: KeyFixScope<T>,
@@ -149,7 +152,9 @@ export function propertiesPlan<T extends CfnResource>(
       // As judged: the plans change nothing, and this step is the first to change the resource.
       const before = scope.judged ? (scope.judged.Properties ?? {}) : renderedProperties(scope.resource);
       for (const set of setters) set(key.keyArn);
-      return describeChanges(before, renderedProperties(scope.resource), scope.stack.resolve(key.keyArn));
+      const keyArn: unknown = scope.stack.resolve(key.keyArn);
+      scope.describeAfterFix((after) => describeChanges(before, after?.Properties ?? {}, keyArn));
+      return [];
     },
   ];
 }

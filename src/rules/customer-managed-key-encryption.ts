@@ -695,6 +695,7 @@ export default defineRule<Params>({
       stack: context.stack,
       keyIsImported: context.settings.encryptionKeyArn !== undefined,
       judged: context.judged,
+      describeAfterFix: (describe) => context.describeAfterFix(describe),
     });
     if (typeof plan === 'string') return notApplied(plan);
     const key = context.encryptionKey();
