@@ -16,13 +16,13 @@ export function renderResource(
 ): { logicalId: string; json: CfnResourceJson } | undefined {
   const stack = cdk.Stack.of(resource);
   try {
-    const logicalId = stack.resolve(resource.logicalId) as string;
-    // `_toCloudFormation` is CDK's internal renderer, the only one that applies overrides.
+    // `_toCloudFormation` is CDK's internal renderer, the only one that applies overrides. It renders
+    // the resource alone, under its logical id.
     const template = stack.resolve(
       (resource as unknown as { _toCloudFormation(): CfnTemplate })._toCloudFormation(),
     ) as CfnTemplate;
-    const json = template.Resources?.[logicalId];
-    return json ? { logicalId, json } : undefined;
+    const [[logicalId, json] = []] = Object.entries(template.Resources ?? {});
+    return logicalId !== undefined && json ? { logicalId, json } : undefined;
   } catch {
     return undefined;
   }
