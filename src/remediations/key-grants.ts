@@ -604,16 +604,23 @@ function attributeValue(attribute: unknown): unknown {
 export function allowLogDelivery(scope: KeyFixScope, bucket: CfnResource, uses: readonly KeyUse[]): KeyPlan {
   const { stack } = scope;
   const logicalId = stack.resolve(bucket.logicalId) as string;
-  const inThisStack = renderedStackOf(stack).constructs();
-  const loadBalancer = inThisStack.find(
-    (c): c is elbv2.CfnLoadBalancer =>
-      c instanceof cdk.aws_elasticloadbalancingv2.CfnLoadBalancer &&
-      refersTo(accessLogBucketAttribute(stack, c), logicalId),
-  );
+  const rendered = renderedStackOf(stack);
+  const { CfnLoadBalancer } = cdk.aws_elasticloadbalancingv2;
+  const loadBalancer = rendered
+    .selected('load balancers', (c) => (c instanceof CfnLoadBalancer ? c : undefined))
+    .find((c) => refersTo(accessLogBucketAttribute(stack, c), logicalId));
   if (loadBalancer) return elbAccessLogsRefusal(stack, bucket, pathIn(stack, loadBalancer));
-  const logSource = inThisStack.some(
-    (c) => c instanceof cdk.aws_s3.CfnBucket && refersTo(stack.resolve(c.loggingConfiguration), logicalId),
-  );
+  const { CfnBucket } = cdk.aws_s3;
+  // Each bucket's LoggingConfiguration as last rendered (again after a fix of it), not resolved anew per bucket fixed.
+  const logSource = rendered
+    .selected('buckets', (c) => (c instanceof CfnBucket ? c : undefined))
+    .some((c) => {
+      const json = rendered.renderingOf(c);
+      return refersTo(
+        json ? json.Properties?.LoggingConfiguration : stack.resolve(c.loggingConfiguration),
+        logicalId,
+      );
+    });
   const logTarget = bucket instanceof cdk.aws_s3.CfnBucket && bucket.accessControl === 'LogDeliveryWrite';
   const allowedByBucketPolicy = serviceWriters(stack, bucket, uses).some(
     (w) => w.service === S3_LOG_DELIVERY,
