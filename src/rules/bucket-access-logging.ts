@@ -413,6 +413,7 @@ export default defineRule({
       manually:
         'log server access to a separate bucket (s3.Bucket serverAccessLogsBucket, or LoggingConfiguration on the CfnBucket)',
       aspect: 'BucketAccessLogging',
+      onlyItsOwnProperties: true,
       settings: ['accessLogsBucketName'],
     },
     description: 'S3 buckets log server access',

@@ -1,0 +1,99 @@
+import {
+  App,
+  aws_cloudtrail as cloudtrail,
+  aws_dynamodb as dynamodb,
+  aws_ecr as ecr,
+  aws_efs as efs,
+  aws_iam as iam,
+  aws_kms as kms,
+  aws_logs as logs,
+  aws_rds as rds,
+  aws_s3 as s3,
+  aws_sqs as sqs,
+  CfnResource,
+  Stack,
+} from 'aws-cdk-lib';
+import { loadCatalogue } from '../../src/catalogue/load';
+import { compiledControls } from '../../src/engine/controls';
+import { remediateResource } from '../../src/remediations/apply';
+import { remediationRecordOf } from '../../src/remediations/records';
+import { forgetRenderedStack } from '../../src/remediations/rendered-stack';
+import { constructsOf, renderResource } from '../../src/remediations/rendered';
+import { silenceCdkReports } from '../helpers';
+
+silenceCdkReports();
+
+/**
+ * A rule whose fix claims `onlyItsOwnProperties` tells the remediations they need not read the rest
+ * of the stack again after it (see `RenderedStack.afterFix`). Each shipped fix that claims it is
+ * applied here to resources of every type it fixes, in a stack with IAM policies, a key and resource
+ * policies beside them: it must change its resource, add no construct and leave every other resource
+ * rendering as it did.
+ */
+
+/** Resources of the types those fixes cover, at the defaults that break their controls, and others beside. */
+function buildStack(stack: Stack): void {
+  const bucket = new s3.Bucket(stack, 'Bucket');
+  bucket.grantRead(new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() }));
+  bucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      principals: [new iam.AccountRootPrincipal()],
+      actions: ['s3:GetObject'],
+      resources: [bucket.arnForObjects('*')],
+    }),
+  );
+  new sqs.Queue(stack, 'Queue');
+  new kms.Key(stack, 'Key');
+  new logs.LogGroup(stack, 'Logs', { retention: logs.RetentionDays.ONE_WEEK });
+  new dynamodb.Table(stack, 'Table', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
+  new ecr.Repository(stack, 'Repository');
+  new efs.CfnFileSystem(stack, 'FileSystem');
+  new rds.CfnDBInstance(stack, 'Instance', {
+    dbInstanceClass: 'db.t3.micro',
+    engine: 'mysql',
+    autoMinorVersionUpgrade: false,
+  });
+  new rds.CfnDBCluster(stack, 'Cluster', { engine: 'aurora-mysql' });
+  new rds.CfnDBCluster(stack, 'MultiAzCluster', { engine: 'mysql', dbClusterInstanceClass: 'db.m5d.large' });
+  new cloudtrail.CfnTrail(stack, 'Trail', { isLogging: true, s3BucketName: bucket.bucketName });
+}
+
+const settings = { accessLogsBucketName: 'central-access-logs' };
+
+const claiming = compiledControls(loadCatalogue()).filter(
+  (compiled) => compiled.rule.remediate && compiled.rule.meta.fix.onlyItsOwnProperties,
+);
+
+describe.each(claiming.map((compiled) => [compiled.findingId, compiled] as const))(
+  '%s, whose fix only sets properties of its own resource',
+  (_id, compiled) => {
+    it('changes its resource and nothing else: no construct added, every other resource rendered as before', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } });
+      buildStack(stack);
+      const fixable = constructsOf(stack).filter(
+        (c): c is CfnResource =>
+          CfnResource.isCfnResource(c) && compiled.rule.meta.resourceTypes.includes(c.cfnResourceType),
+      );
+      let changed = 0;
+      for (const resource of fixable) {
+        forgetRenderedStack(stack);
+        const constructsBefore = constructsOf(stack);
+        const othersBefore = constructsBefore
+          .filter((c): c is CfnResource => CfnResource.isCfnResource(c) && c !== resource)
+          .map((other) => [other.node.path, renderResource(other)?.json]);
+        remediateResource(compiled, resource, settings);
+        const record = remediationRecordOf(resource, compiled.findingId);
+        if (record && 'changes' in record) changed++;
+        expect(constructsOf(stack)).toEqual(constructsBefore);
+        const othersAfter = othersBefore.map(([path]) => [
+          path,
+          renderResource(stack.node.findAll().find((c) => c.node.path === path) as CfnResource)?.json,
+        ]);
+        expect(othersAfter).toEqual(othersBefore);
+      }
+      // The stack is built so that the fix applies: the case would prove nothing otherwise.
+      expect(changed).toBeGreaterThan(0);
+    });
+  },
+);
