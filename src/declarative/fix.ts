@@ -22,7 +22,7 @@ interface Setting {
 }
 
 /** What setting one value will do, or why it cannot be done (a string). Planned before anything changes. */
-type Plan = (() => string) | string;
+type Plan = ((typed: TypedRenderings) => string) | string;
 
 /** A CloudFormation property name, as the catalogue's schema allows it in a fix. */
 const PROPERTY_NAME = /^[A-Za-z0-9]+$/;
@@ -44,14 +44,15 @@ export function applyPropertySettings(
   if (!rendered)
     return notApplied('the resource cannot be rendered while the Aspects run, so the fix cannot be made');
   const properties = rendered.Properties ?? {};
-  const steps: Array<() => string> = [];
+  const steps: Array<(typed: TypedRenderings) => string> = [];
   for (const setting of leaves) {
     if (isDeepStrictEqual(valueAt(properties, setting.path), setting.value)) continue;
     const plan = planSetting(resource, properties, setting);
     if (typeof plan === 'string') return notApplied(plan);
     steps.push(plan);
   }
-  return changed(...steps.map((step) => step()));
+  const typed = new TypedRenderings(resource, properties);
+  return changed(...steps.map((step) => step(typed)));
 }
 
 /**
@@ -109,12 +110,14 @@ function planSetting(resource: CfnResource, rendered: Record<string, unknown>, s
   }
   const typedBlocker = blockerOnPath({ [path[0]]: l1[typedName] }, path, typedView);
   if (typedBlocker) return typedBlocker;
-  return () => {
+  return (typed) => {
     const before = l1[typedName];
-    const renderedBefore = typedRendering(resource);
+    const renderedBefore = typed.now(path[0]);
+    const kept = typed.kept();
     l1[typedName] = withValueAt(before, path.slice(1), setting.value, typedKey);
-    if (!renderedBefore || !changedByExactly(renderedBefore, typedRendering(resource), setting)) {
+    if (!renderedBefore || !changedByExactly(renderedBefore, typed.changed(path[0]), setting)) {
       l1[typedName] = before;
+      typed.restore(kept);
       return asOverride(resource, setting, `the L1's typed ${typedName} does not render ${path.join('.')}`);
     }
     if (!overridden) return setText(setting);
@@ -279,6 +282,63 @@ function camelCase(cfnName: string): string {
     .join('');
 }
 
+/** How one typed property renders (`value` undefined: it renders nothing). */
+interface TypedValue {
+  readonly value: unknown;
+}
+
+/**
+ * How the L1's typed properties render as the fix's steps change them, without overrides. Until a
+ * step changes them, a property no escape-hatch override touches renders as the resource did when
+ * its check judged it (the typed rendering and the template agree there); otherwise the typed
+ * properties are rendered.
+ */
+class TypedRenderings {
+  /** The typed properties as last rendered; null while no step has changed them; undefined when they do not render. */
+  private latest: Record<string, unknown> | undefined | null = null;
+
+  constructor(
+    private readonly resource: CfnResource,
+    /** The resource's properties as its check judged them. */
+    private readonly judged: Record<string, unknown>,
+  ) {}
+
+  /** How `cfnName` renders now; undefined when the typed properties do not render. */
+  now(cfnName: string): TypedValue | undefined {
+    if (this.latest === null && !overridesTouch(this.resource, cfnName))
+      return { value: asJson(this.judged[cfnName]) };
+    if (this.latest === null) this.latest = typedRendering(this.resource);
+    return this.latest && { value: this.latest[cfnName] };
+  }
+
+  /** How `cfnName` renders after a step changed its typed property. */
+  changed(cfnName: string): TypedValue | undefined {
+    this.latest = typedRendering(this.resource);
+    return this.latest && { value: this.latest[cfnName] };
+  }
+
+  /** What `restore` takes back to, once a step has undone its change. */
+  kept(): Record<string, unknown> | undefined | null {
+    return this.latest;
+  }
+
+  restore(kept: Record<string, unknown> | undefined | null): void {
+    this.latest = kept;
+  }
+}
+
+/** The value as plain JSON, as `typedRendering` gives it (CDK tags the values it resolves). */
+function asJson(value: unknown): unknown {
+  return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
+}
+
+/** Whether an escape-hatch override sets or removes anything at or under `Properties.<cfnName>`. */
+function overridesTouch(resource: CfnResource, cfnName: string): boolean {
+  const properties = (resource as unknown as { rawOverrides: Record<string, unknown> }).rawOverrides
+    .Properties;
+  return properties !== undefined && (!isPlainObject(properties) || Object.hasOwn(properties, cfnName));
+}
+
 /**
  * The L1's typed properties as it renders them, without overrides, as JSON (the template drops
  * what is undefined); undefined when they do not render (a value of a type the L1 refuses).
@@ -297,17 +357,23 @@ function typedRendering(resource: CfnResource): Record<string, unknown> | undefi
 }
 
 /**
- * Whether the typed properties render the setting, and nothing else of theirs changed: a field
- * CDK names otherwise than `camelCase` guesses is not rendered, nor a structure's field in the
- * wrong casing.
+ * Whether the typed property renders the setting, and nothing else of it changed: a field CDK names
+ * otherwise than `camelCase` guesses is not rendered, nor a structure's field in the wrong casing.
+ * (A step changes one typed property, which renders as that one CloudFormation property.)
  */
 function changedByExactly(
-  before: Record<string, unknown>,
-  after: Record<string, unknown> | undefined,
+  before: TypedValue,
+  after: TypedValue | undefined,
   { path, value }: Setting,
 ): boolean {
-  return isDeepStrictEqual(
-    after,
-    withValueAt(before, path, value, (_object, name) => name),
+  const [cfnName] = path;
+  const asProperties = ({ value: rendered }: TypedValue) =>
+    rendered === undefined ? {} : { [cfnName]: rendered };
+  return (
+    after !== undefined &&
+    isDeepStrictEqual(
+      asProperties(after),
+      withValueAt(asProperties(before), path, value, (_object, name) => name),
+    )
   );
 }

@@ -171,6 +171,19 @@ describe('applyPropertySettings', () => {
       [`set ${PITR} to true`],
     ],
     [
+      'a value its typed property refuses as an override, and the next in its typed property',
+      cfnTable(),
+      { DeletionProtectionEnabled: 'yes', [PITR]: true },
+      {
+        DeletionProtectionEnabled: 'yes',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      },
+      [
+        "set DeletionProtectionEnabled to yes (as an escape-hatch override: the L1's typed deletionProtectionEnabled does not render DeletionProtectionEnabled)",
+        `set ${PITR} to true`,
+      ],
+    ],
+    [
       'a structure the L1 takes as raw JSON keeps its casing (IAM AssumeRolePolicyDocument)',
       (stack) =>
         new iam.CfnRole(stack, 'Subject', {
