@@ -110,7 +110,32 @@ export const MAX_EXPANDED_CONDITIONS = 6;
 export function propertyVariants(
   properties: Record<string, unknown>,
   resourceCondition?: unknown,
-): PropertyVariant[] {
+): readonly PropertyVariant[] {
+  if (!isPlainObject(properties)) return makeVariants(properties, resourceCondition);
+  let byCondition = variantsMade.get(properties);
+  if (!byCondition) {
+    byCondition = new Map();
+    variantsMade.set(properties, byCondition);
+  }
+  let variants = byCondition.get(resourceCondition);
+  if (!variants) {
+    variants = makeVariants(properties, resourceCondition);
+    byCondition.set(resourceCondition, variants);
+  }
+  return variants;
+}
+
+/**
+ * The variants made of each properties object, by the resource's `Condition`: templates are only
+ * read (a test holds the engine to that), so an object has the same variants however often a rule
+ * asks (a bucket policy, for every bucket of its stack).
+ */
+const variantsMade = new WeakMap<object, Map<unknown, readonly PropertyVariant[]>>();
+
+function makeVariants(
+  properties: Record<string, unknown>,
+  resourceCondition: unknown,
+): readonly PropertyVariant[] {
   const given: Array<readonly [string, boolean]> =
     typeof resourceCondition === 'string' ? [[resourceCondition, true]] : [];
   const found = new Set<string>();
