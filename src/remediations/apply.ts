@@ -85,7 +85,7 @@ export function remediateResourceInTurn(
     } catch (e) {
       result = notApplied(`the fix failed (${(e as Error).message}); please report this`);
     }
-    renderedStackOf(cdk.Stack.of(resource)).afterFix(resource, rule.meta.fix.onlyItsOwnProperties ?? false);
+    renderedStackOf(cdk.Stack.of(resource)).afterFix(resource, rule.meta.fix);
     current = null;
     if ('changes' in result) {
       current = renderNow(resource);

@@ -119,8 +119,10 @@ export class RenderedStack {
   private readonly memos = new Map<string, WeakMap<IConstruct, unknown>>();
   /** What `selected` keeps, by name. */
   private readonly selections = new Map<string, Selection>();
-  /** The resources a fix of another may change (see `mayChangeWith`): the only ones `afterFix` looks at. */
+  /** The resources a fix of another may change (see `mayChangeWith`): those `afterFix` looks at by default. */
   private readonly changedBesideFixes = new Set<RenderedResource>();
+  /** The kept resources of each type, for the types a fix says it changes beside its resource. */
+  private readonly keptOfType = new Map<string, Set<RenderedResource>>();
   /** The template's resources of each type, as `TemplateResolver.resourcesOfType` lists them; made when first asked. */
   private readonly byType = new Map<string, ResourceOfType[]>();
 
@@ -221,13 +223,21 @@ export class RenderedStack {
     this.resources.get(resource)?.renderedAs(json);
   }
 
-  /** After a fix of `fixed`: what it may have changed is read again, what it may have added is found. */
-  public afterFix(fixed: CfnResource, onlyItsOwnProperties: boolean): void {
+  /**
+   * After a fix of `fixed`: what it may have changed is read again (see `RuleModule.meta.fix`), what
+   * it may have added is found.
+   */
+  public afterFix(fixed: CfnResource, reach: FixReach = {}): void {
     const renderedFixed = this.resources.get(fixed);
     renderedFixed?.stale();
-    if (onlyItsOwnProperties) return;
-    for (const rendered of this.changedBesideFixes) {
-      if (rendered.mayChangeWith(renderedFixed?.logicalId)) rendered.stale();
+    if (reach.onlyItsOwnProperties) return;
+    if (reach.changesBeside) {
+      for (const type of reach.changesBeside)
+        this.keptOfType.get(type)?.forEach((rendered) => rendered.stale());
+    } else {
+      for (const rendered of this.changedBesideFixes) {
+        if (rendered.mayChangeWith(renderedFixed?.logicalId)) rendered.stale();
+      }
     }
     this.refresh();
   }
@@ -311,6 +321,8 @@ export class RenderedStack {
       this.byLogicalId.set(logicalId, resource);
       this.resourcesJson[logicalId] = rendered.json;
       if (rendered.mayChangeBesideFixes()) this.changedBesideFixes.add(rendered);
+      const keptOfType = this.keptOfType.get(rendered.type) ?? new Set();
+      this.keptOfType.set(rendered.type, keptOfType.add(rendered));
       const ofType = this.byType.get(rendered.type);
       // A new key goes last in the template's order, unless it is an array index (listed first).
       if (ofType && !ARRAY_INDEX.test(logicalId))
@@ -327,6 +339,7 @@ export class RenderedStack {
     this.byLogicalId.delete(rendered.logicalId);
     delete this.resourcesJson[rendered.logicalId];
     this.changedBesideFixes.delete(rendered);
+    this.keptOfType.get(rendered.type)?.delete(rendered);
     this.byType.delete(rendered.type);
   }
 
@@ -392,6 +405,12 @@ export class RenderedStack {
       return undefined;
     }
   }
+}
+
+/** What a fix says it may change beside its resource (see `RuleModule.meta.fix`). */
+export interface FixReach {
+  readonly onlyItsOwnProperties?: boolean;
+  readonly changesBeside?: readonly string[];
 }
 
 /** A selection from the stack's constructs (see `RenderedStack.selected`). */

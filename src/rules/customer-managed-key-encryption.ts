@@ -619,6 +619,8 @@ export default defineRule<Params>({
         "encrypt with a customer-managed kms.Key (the construct's encryptionKey prop, or its KMS key property on the L1)",
       aspect: 'EncryptWithCustomerManagedKey',
       settings: [],
+      // Grants go into IAM policies (a role's DefaultPolicy), services into the created key's policy.
+      changesBeside: ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Role', 'AWS::KMS::Key'],
     },
     description: 'Data at rest is encrypted with a customer-managed KMS key',
     resourceTypes: SUPPORTED_TYPES,

@@ -69,6 +69,14 @@ export interface RuleModule<P extends object = Record<string, unknown>> {
        * other resource, so the remediations need not look the stack over again after it. @default false
        */
       readonly onlyItsOwnProperties?: boolean;
+      /**
+       * The resource types the fix may change beside the resource it fixes (the IAM policies it
+       * grants in, the key whose policy it edits): after it, the remediations read resources of
+       * these types again and take the others as they were. Constructs it adds are found whatever
+       * this says. @default IAM policies, roles, users and groups, KMS keys, Lambda permissions,
+       * and the resource policies that name the fixed resource
+       */
+      readonly changesBeside?: readonly string[];
     };
     readonly paramsSchema: ParamsSchema;
   };

@@ -90,7 +90,7 @@ describe('RenderedStack', () => {
     const { stack, bucket, rendered, policies } = setUp();
     expect(policies()).toHaveLength(0);
     bucket.addToResourcePolicy(allowGet(bucket)); // a BucketPolicy, as a fix adds one
-    rendered.afterFix(bucket.node.defaultChild as CfnResource, false);
+    rendered.afterFix(bucket.node.defaultChild as CfnResource);
     expect(policies()).toHaveLength(1);
     const policyId = stack.resolve((bucket.policy!.node.defaultChild as CfnResource).logicalId) as string;
     expect(rendered.template().template.Resources).toHaveProperty(policyId);
@@ -104,7 +104,7 @@ describe('RenderedStack', () => {
       bucket: bucket.bucketName,
       policyDocument: new iam.PolicyDocument({ statements: [allowGet(bucket)] }),
     });
-    rendered.afterFix(bucket.node.defaultChild as CfnResource, false);
+    rendered.afterFix(bucket.node.defaultChild as CfnResource);
     expect(policies()).toHaveLength(1);
   });
 

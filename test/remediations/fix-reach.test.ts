@@ -9,6 +9,7 @@ import {
   aws_logs as logs,
   aws_rds as rds,
   aws_s3 as s3,
+  aws_sns as sns,
   aws_sqs as sqs,
   CfnResource,
   Stack,
@@ -24,11 +25,11 @@ import { silenceCdkReports } from '../helpers';
 silenceCdkReports();
 
 /**
- * A rule whose fix claims `onlyItsOwnProperties` tells the remediations they need not read the rest
- * of the stack again after it (see `RenderedStack.afterFix`). Each shipped fix that claims it is
- * applied here to resources of every type it fixes, in a stack with IAM policies, a key and resource
- * policies beside them: it must change its resource, add no construct and leave every other resource
- * rendering as it did.
+ * What a rule's fix says it may change beside its resource (`onlyItsOwnProperties`, `changesBeside`)
+ * tells the remediations what to read again after it (see `RenderedStack.afterFix`). Each shipped fix
+ * that says so is applied here to resources of every type it fixes, in a stack with IAM policies, a
+ * key and resource policies beside them: it must change its resource, add no construct if it changes
+ * only its own properties, and leave every resource of the other types rendering as it did.
  */
 
 /** Resources of the types those fixes cover, at the defaults that break their controls, and others beside. */
@@ -42,7 +43,21 @@ function buildStack(stack: Stack): void {
       resources: [bucket.arnForObjects('*')],
     }),
   );
-  new sqs.Queue(stack, 'Queue');
+  // Services their resource policies let write: the key fix allows them in the key policy instead.
+  const events = new iam.ServicePrincipal('events.amazonaws.com');
+  const queue = new sqs.Queue(stack, 'Queue');
+  queue.addToResourcePolicy(
+    new iam.PolicyStatement({
+      principals: [events],
+      actions: ['sqs:SendMessage'],
+      resources: [queue.queueArn],
+    }),
+  );
+  const topic = new sns.Topic(stack, 'Topic');
+  topic.addToResourcePolicy(
+    new iam.PolicyStatement({ principals: [events], actions: ['sns:Publish'], resources: [topic.topicArn] }),
+  );
+  queue.grantSendMessages(new iam.Role(stack, 'Sender', { assumedBy: new iam.AccountRootPrincipal() }));
   new kms.Key(stack, 'Key');
   new logs.LogGroup(stack, 'Logs', { retention: logs.RetentionDays.ONE_WEEK });
   new dynamodb.Table(stack, 'Table', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
@@ -61,13 +76,14 @@ function buildStack(stack: Stack): void {
 const settings = { accessLogsBucketName: 'central-access-logs' };
 
 const claiming = compiledControls(loadCatalogue()).filter(
-  (compiled) => compiled.rule.remediate && compiled.rule.meta.fix.onlyItsOwnProperties,
+  ({ rule }) => rule.remediate && (rule.meta.fix.onlyItsOwnProperties || rule.meta.fix.changesBeside),
 );
 
 describe.each(claiming.map((compiled) => [compiled.findingId, compiled] as const))(
-  '%s, whose fix only sets properties of its own resource',
+  '%s, whose fix says what it changes beside its resource',
   (_id, compiled) => {
-    it('changes its resource and nothing else: no construct added, every other resource rendered as before', () => {
+    const { onlyItsOwnProperties, changesBeside = [] } = compiled.rule.meta.fix;
+    it('changes its resource and no resource of another type (nor adds a construct, if it changes only its own properties)', () => {
       const app = new App();
       const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } });
       buildStack(stack);
@@ -80,12 +96,15 @@ describe.each(claiming.map((compiled) => [compiled.findingId, compiled] as const
         forgetRenderedStack(stack);
         const constructsBefore = constructsOf(stack);
         const othersBefore = constructsBefore
-          .filter((c): c is CfnResource => CfnResource.isCfnResource(c) && c !== resource)
+          .filter(
+            (c): c is CfnResource =>
+              CfnResource.isCfnResource(c) && c !== resource && !changesBeside.includes(c.cfnResourceType),
+          )
           .map((other) => [other.node.path, renderResource(other)?.json]);
         remediateResource(compiled, resource, settings);
         const record = remediationRecordOf(resource, compiled.findingId);
         if (record && 'changes' in record) changed++;
-        expect(constructsOf(stack)).toEqual(constructsBefore);
+        if (onlyItsOwnProperties) expect(constructsOf(stack)).toEqual(constructsBefore);
         const othersAfter = othersBefore.map(([path]) => [
           path,
           renderResource(stack.node.findAll().find((c) => c.node.path === path) as CfnResource)?.json,
