@@ -201,9 +201,7 @@ function valueAt(properties: Record<string, unknown>, path: readonly string[]): 
  * it). A scalar above it shows in the rendered template, where `blockerOnPath` finds it.
  */
 function overridesReaching(resource: CfnResource, path: readonly string[]): { touched: boolean } | string {
-  // CfnResource keeps the overrides in a private field, `rawOverrides`, as `addOverride` writes them.
-  const raw = (resource as unknown as { rawOverrides: Record<string, unknown> }).rawOverrides;
-  let node: unknown = raw.Properties;
+  let node: unknown = propertyOverrides(resource);
   for (const [i, name] of path.entries()) {
     if (!isPlainObject(node) || !Object.hasOwn(node, name)) return { touched: false };
     node = node[name];
@@ -332,10 +330,15 @@ function asJson(value: unknown): unknown {
   return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
 }
 
+/** The escape-hatch overrides of `Properties`, as `addOverride` writes them. */
+function propertyOverrides(resource: CfnResource): unknown {
+  // CfnResource keeps the overrides in a private field, `rawOverrides`.
+  return (resource as unknown as { rawOverrides: Record<string, unknown> }).rawOverrides.Properties;
+}
+
 /** Whether an escape-hatch override sets or removes anything at or under `Properties.<cfnName>`. */
 function overridesTouch(resource: CfnResource, cfnName: string): boolean {
-  const properties = (resource as unknown as { rawOverrides: Record<string, unknown> }).rawOverrides
-    .Properties;
+  const properties = propertyOverrides(resource);
   return properties !== undefined && (!isPlainObject(properties) || Object.hasOwn(properties, cfnName));
 }
 
