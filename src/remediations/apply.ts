@@ -85,6 +85,11 @@ export function remediateResourceInTurn(
     } catch (e) {
       result = notApplied(`the fix failed (${(e as Error).message}); please report this`);
     }
+    if ('notApplied' in result && lacksEverySetting(rule.meta.fix.settings, context.settings)) {
+      // It said why it cannot be applied and changed nothing: the next control judges `current`.
+      recordRemediation(resource, findingId, result);
+      continue;
+    }
     renderedStackOf(cdk.Stack.of(resource)).afterFix(resource, rule.meta.fix);
     current = null;
     if ('changes' in result) {
@@ -95,6 +100,17 @@ export function remediateResourceInTurn(
     }
     recordRemediation(resource, findingId, result);
   }
+}
+
+/**
+ * Whether a fix that needs one of `needed` (its `meta.fix.settings`) was given none of them: such a
+ * fix changes nothing (test/remediations/fix-reach.test.ts holds every shipped fix to that).
+ */
+function lacksEverySetting(
+  needed: ReadonlyArray<keyof RemediationSettings>,
+  given: RemediationSettings,
+): boolean {
+  return needed.length > 0 && needed.every((setting) => given[setting] === undefined);
 }
 
 /** The fix's changes, unless the check still finds the resource non-compliant after them. */

@@ -2,7 +2,7 @@ import type { aws_s3 as s3 } from 'aws-cdk-lib';
 import { cdk } from './cdk';
 import { isPlainObject, prop } from '../engine/intrinsics';
 import { describe, TemplateResolver } from '../engine/resolve';
-import { StackTemplate } from '../engine/template';
+import { CfnResourceJson, StackTemplate } from '../engine/template';
 import { changed, notApplied, RemediationResult } from '../remediations/context';
 import { overriddenReason, renderResource, rendersAs } from '../remediations/rendered';
 import { compliant, defineRule, nonCompliant, Verdict } from './rule';
@@ -81,17 +81,20 @@ export default defineRule({
       `VersioningConfiguration is ${describe(raw)}, not a versioning configuration`,
     );
   },
-  remediate(resource) {
+  remediate(resource, _params, context) {
     if (!(resource instanceof cdk.aws_s3.CfnBucket)) {
       return notApplied('the bucket is not an s3.CfnBucket, so its VersioningConfiguration cannot be set');
     }
-    return enableVersioning(resource);
+    return enableVersioning(resource, context.judged ?? renderResource(resource)?.json);
   },
 });
 
-/** VersioningConfiguration holds nothing but Status, so setting it whole drops no user value. */
-function enableVersioning(bucket: s3.CfnBucket): RemediationResult {
-  const before = prop(renderResource(bucket)?.json.Properties, PROPERTY);
+/**
+ * VersioningConfiguration holds nothing but Status, so setting it whole drops no user value.
+ * `rendered`: the bucket as it renders before the fix, for the words of what changed.
+ */
+function enableVersioning(bucket: s3.CfnBucket, rendered: CfnResourceJson | undefined): RemediationResult {
+  const before = prop(rendered?.Properties, PROPERTY);
   const previous = bucket.versioningConfiguration;
   bucket.versioningConfiguration = { status: ENABLED };
   if (!rendersAs(bucket, [PROPERTY, 'Status'], ENABLED)) {

@@ -1,11 +1,13 @@
 import {
   App,
   aws_cloudtrail as cloudtrail,
+  aws_codebuild as codebuild,
   aws_dynamodb as dynamodb,
   aws_ecr as ecr,
   aws_efs as efs,
   aws_iam as iam,
   aws_kms as kms,
+  aws_lambda as lambda,
   aws_logs as logs,
   aws_rds as rds,
   aws_s3 as s3,
@@ -15,7 +17,7 @@ import {
   Stack,
 } from 'aws-cdk-lib';
 import { loadCatalogue } from '../../src/catalogue/load';
-import { compiledControls } from '../../src/engine/controls';
+import { CompiledControl, compiledControls } from '../../src/engine/controls';
 import { remediateResource } from '../../src/remediations/apply';
 import { remediationRecordOf } from '../../src/remediations/records';
 import { forgetRenderedStack } from '../../src/remediations/rendered-stack';
@@ -71,6 +73,32 @@ function buildStack(stack: Stack): void {
   new rds.CfnDBCluster(stack, 'Cluster', { engine: 'aurora-mysql' });
   new rds.CfnDBCluster(stack, 'MultiAzCluster', { engine: 'mysql', dbClusterInstanceClass: 'db.m5d.large' });
   new cloudtrail.CfnTrail(stack, 'Trail', { isLogging: true, s3BucketName: bucket.bucketName });
+  new codebuild.Project(stack, 'Project', {
+    buildSpec: codebuild.BuildSpec.fromObject({
+      version: '0.2',
+      phases: { build: { commands: ['npm ci'] } },
+    }),
+  });
+  new lambda.Function(stack, 'Function', {
+    runtime: lambda.Runtime.NODEJS_20_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler = async () => {};'),
+  });
+}
+
+/** Every resource of the stack and how it renders, in the stack's order. */
+function renderingsOf(stack: Stack): Array<[string, unknown]> {
+  return constructsOf(stack)
+    .filter(CfnResource.isCfnResource)
+    .map((resource) => [resource.node.path, renderResource(resource)?.json]);
+}
+
+/** The resources of the stack that a rule's fix would fix. */
+function fixableBy(compiled: CompiledControl, stack: Stack): CfnResource[] {
+  return constructsOf(stack).filter(
+    (c): c is CfnResource =>
+      CfnResource.isCfnResource(c) && compiled.rule.meta.resourceTypes.includes(c.cfnResourceType),
+  );
 }
 
 const settings = { accessLogsBucketName: 'central-access-logs' };
@@ -87,12 +115,8 @@ describe.each(claiming.map((compiled) => [compiled.findingId, compiled] as const
       const app = new App();
       const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } });
       buildStack(stack);
-      const fixable = constructsOf(stack).filter(
-        (c): c is CfnResource =>
-          CfnResource.isCfnResource(c) && compiled.rule.meta.resourceTypes.includes(c.cfnResourceType),
-      );
       let changed = 0;
-      for (const resource of fixable) {
+      for (const resource of fixableBy(compiled, stack)) {
         forgetRenderedStack(stack);
         const constructsBefore = constructsOf(stack);
         const othersBefore = constructsBefore
@@ -113,6 +137,38 @@ describe.each(claiming.map((compiled) => [compiled.findingId, compiled] as const
       }
       // The stack is built so that the fix applies: the case would prove nothing otherwise.
       expect(changed).toBeGreaterThan(0);
+    });
+  },
+);
+
+/*
+ * A fix that needs a setting (a VPC, the central log bucket) and is given none of them says why it
+ * cannot be applied and changes nothing: the remediations then judge the next control on the
+ * rendering they have rather than render the resource again (see `remediateResourceInTurn`).
+ */
+const needingSettings = compiledControls(loadCatalogue()).filter(
+  ({ rule }) => rule.remediate && rule.meta.fix.settings.length > 0,
+);
+
+describe.each(needingSettings.map((compiled) => [compiled.findingId, compiled] as const))(
+  '%s, whose fix needs a setting',
+  (_id, compiled) => {
+    it('changes nothing when it is given none of its settings', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } });
+      buildStack(stack);
+      let refused = 0;
+      for (const resource of fixableBy(compiled, stack)) {
+        forgetRenderedStack(stack);
+        const before = renderingsOf(stack);
+        remediateResource(compiled, resource, {});
+        const record = remediationRecordOf(resource, compiled.findingId);
+        expect(record && 'changes' in record).toBeFalsy();
+        if (record && 'notApplied' in record) refused++;
+        expect(renderingsOf(stack)).toEqual(before);
+      }
+      // The stack is built so that the fix is tried: the case would prove nothing otherwise.
+      expect(refused).toBeGreaterThan(0);
     });
   },
 );
