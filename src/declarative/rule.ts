@@ -47,6 +47,7 @@ function compile(control: Control): RuleModule {
         settings: [],
         // Values set on the resource itself; a template adds or changes a resource policy.
         onlyItsOwnProperties: add === undefined,
+        leavesItsOwnResource: settings === undefined,
       },
       paramsSchema: { type: 'object' },
     },

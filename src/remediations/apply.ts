@@ -91,9 +91,11 @@ export function remediateResourceInTurn(
       continue;
     }
     renderedStackOf(cdk.Stack.of(resource)).afterFix(resource, rule.meta.fix);
+    const judged: ReturnType<typeof renderNow> = current;
     current = null;
     if ('changes' in result) {
-      current = renderNow(resource);
+      // A fix that changed only other resources (a resource policy) is confirmed on the rendering it judged.
+      current = rule.meta.fix.leavesItsOwnResource ? judged : renderNow(resource);
       const changes = [...context.describedAfterFix(current?.json), ...result.changes];
       const after = current && verdictOn(compiledControl, resource, current);
       result = confirmed({ changes }, after);

@@ -229,7 +229,7 @@ export class RenderedStack {
    */
   public afterFix(fixed: CfnResource, reach: FixReach = {}): void {
     const renderedFixed = this.resources.get(fixed);
-    renderedFixed?.stale();
+    if (!reach.leavesItsOwnResource) renderedFixed?.stale();
     if (reach.onlyItsOwnProperties) return;
     if (reach.changesBeside) {
       for (const type of reach.changesBeside)
@@ -411,6 +411,7 @@ export class RenderedStack {
 export interface FixReach {
   readonly onlyItsOwnProperties?: boolean;
   readonly changesBeside?: readonly string[];
+  readonly leavesItsOwnResource?: boolean;
 }
 
 /** A selection from the stack's constructs (see `RenderedStack.selected`). */

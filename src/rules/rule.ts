@@ -77,6 +77,12 @@ export interface RuleModule<P extends object = Record<string, unknown>> {
        * and the resource policies that name the fixed resource
        */
       readonly changesBeside?: readonly string[];
+      /**
+       * The fix changes only other resources (it adds a statement to the resource policy that names
+       * the resource): the resource itself renders as before, so the remediations judge it again on
+       * the rendering they have. @default false
+       */
+      readonly leavesItsOwnResource?: boolean;
     };
     readonly paramsSchema: ParamsSchema;
   };

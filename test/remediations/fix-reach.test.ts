@@ -60,6 +60,10 @@ function buildStack(stack: Stack): void {
     new iam.PolicyStatement({ principals: [events], actions: ['sns:Publish'], resources: [topic.topicArn] }),
   );
   queue.grantSendMessages(new iam.Role(stack, 'Sender', { assumedBy: new iam.AccountRootPrincipal() }));
+  // Without a policy yet, and without an L2: a TLS fix makes the bucket policy.
+  new s3.CfnBucket(stack, 'L1Bucket');
+  new sqs.Queue(stack, 'QueueWithoutPolicy');
+  new sns.Topic(stack, 'TopicWithoutPolicy');
   new kms.Key(stack, 'Key');
   new logs.LogGroup(stack, 'Logs', { retention: logs.RetentionDays.ONE_WEEK });
   new dynamodb.Table(stack, 'Table', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
@@ -169,6 +173,40 @@ describe.each(needingSettings.map((compiled) => [compiled.findingId, compiled] a
       }
       // The stack is built so that the fix is tried: the case would prove nothing otherwise.
       expect(refused).toBeGreaterThan(0);
+    });
+  },
+);
+
+/*
+ * A fix that says it leaves its own resource as it was (it adds a statement to the resource policy
+ * that names the resource) is confirmed on the rendering its check judged (see
+ * `remediateResourceInTurn`): the resource must render the same after it.
+ */
+const leavingTheirResource = compiledControls(loadCatalogue()).filter(
+  ({ rule }) => rule.remediate && rule.meta.fix.leavesItsOwnResource,
+);
+
+describe.each(leavingTheirResource.map((compiled) => [compiled.findingId, compiled] as const))(
+  '%s, whose fix says it leaves its own resource as it was',
+  (_id, compiled) => {
+    it('changes other resources and renders its resource as before', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } });
+      buildStack(stack);
+      let changed = 0;
+      for (const resource of fixableBy(compiled, stack)) {
+        forgetRenderedStack(stack);
+        const before = renderResource(resource)?.json;
+        const othersBefore = renderingsOf(stack).filter(([path]) => path !== resource.node.path);
+        remediateResource(compiled, resource, settings);
+        const record = remediationRecordOf(resource, compiled.findingId);
+        if (!record || !('changes' in record)) continue;
+        changed++;
+        expect(renderResource(resource)?.json).toEqual(before);
+        expect(renderingsOf(stack).filter(([path]) => path !== resource.node.path)).not.toEqual(othersBefore);
+      }
+      // A resource with a policy and one without: the case would prove little otherwise.
+      expect(changed).toBeGreaterThan(1);
     });
   },
 );
