@@ -108,13 +108,12 @@ function identityDocuments(stack: Stack): readonly IdentityDocument[] {
   const { Role, CfnRole, CfnPolicy, CfnManagedPolicy, Policy, ManagedPolicy } = cdk.aws_iam;
   const isL2Policy = (c: IConstruct | undefined): c is iam.Policy | iam.ManagedPolicy =>
     c instanceof Policy || c instanceof ManagedPolicy;
+  // `select` is asked once per construct for the pass: statements read `once` are read once a pass.
   return rendered.selected<IdentityDocument>('identity documents', (construct) => {
-    const remembered = (statements: () => Statement[]) => () =>
-      rendered.remembered('identity statements', construct, statements);
     if (isL2Policy(construct)) {
       return {
         path: pathIn(stack, construct),
-        statements: remembered(() => statementsOf(stack, construct.document)),
+        statements: once(() => statementsOf(stack, construct.document)),
         add: (statement) => construct.addStatements(statement),
         added: () => statementsOf(stack, construct.document),
       };
@@ -123,7 +122,7 @@ function identityDocuments(stack: Stack): readonly IdentityDocument[] {
       const cfnRole = construct.node.defaultChild;
       return {
         ...roleDocument(stack, construct, cfnRole),
-        statements: remembered(() => inlineStatementsOf(stack, cfnRole)),
+        statements: once(() => inlineStatementsOf(stack, cfnRole)),
       };
     }
     if (
@@ -132,17 +131,23 @@ function identityDocuments(stack: Stack): readonly IdentityDocument[] {
     ) {
       return {
         path: pathIn(stack, construct),
-        statements: remembered(() => statementsOf(stack, construct.policyDocument)),
+        statements: once(() => statementsOf(stack, construct.policyDocument)),
       };
     }
     if (construct instanceof CfnRole && !(ownerOf(construct) instanceof Role)) {
       return {
         path: pathIn(stack, construct),
-        statements: remembered(() => inlineStatementsOf(stack, construct)),
+        statements: once(() => inlineStatementsOf(stack, construct)),
       };
     }
     return undefined;
   });
+}
+
+/** `compute`, called the first time it is asked for, its answer kept. */
+function once<T>(compute: () => T): () => T {
+  let answer: { readonly value: T } | undefined;
+  return () => (answer ??= { value: compute() }).value;
 }
 
 /** The logical ids a value refers to by `{ Ref: id }` or `{ 'Fn::GetAtt': [id, ...] }` anywhere (an ARN join, a list). */
@@ -498,9 +503,10 @@ function mayLetUse(
   const document = prop(rendered?.Properties, 'PolicyDocument');
   const statements = prop(document, 'Statement');
   if (!isStructure(document) || !(Array.isArray(statements) || isStructure(statements))) return true;
-  return listOf(statements).some(
-    (statement) => !isStructure(statement) || keyActionsFor(statement, logicalId, uses).length > 0,
-  );
+  const list = listOf(statements);
+  if (!list.every(isStructure)) return true;
+  // Most policies name other resources: the ids their Allow statements name are read once per rendering.
+  return idsAllowedIn(list).has(logicalId) && list.some((s) => keyActionsFor(s, logicalId, uses).length > 0);
 }
 
 /** AWS services that the stack's queue, topic and bucket policies allow to use `target`. */

@@ -116,7 +116,6 @@ export class RenderedStack {
   /** The template the checks read: one object, kept up to date by `refresh`. */
   private readonly resourcesJson: Record<string, CfnResourceJson> = {};
   private readonly rendered: StackTemplate;
-  private readonly memos = new Map<string, WeakMap<IConstruct, unknown>>();
   /** What `selected` keeps, by name. */
   private readonly selections = new Map<string, Selection>();
   /** The resources a fix of another may change (see `mayChangeWith`): those `afterFix` looks at by default. */
@@ -171,20 +170,6 @@ export class RenderedStack {
   /** The stack's resource with this logical id, as last looked over. */
   public resourceNamed(logicalId: string): CfnResource | undefined {
     return this.byLogicalId.get(logicalId);
-  }
-
-  /**
-   * `compute(construct)` once per construct for this pass of the fixes, under `name`: for what the
-   * fixes never change (which resources a role's policies name: fixes only add statements on keys).
-   */
-  public remembered<T>(name: string, construct: IConstruct, compute: () => T): T {
-    let memo = this.memos.get(name);
-    if (!memo) {
-      memo = new WeakMap();
-      this.memos.set(name, memo);
-    }
-    if (!memo.has(construct)) memo.set(construct, compute());
-    return memo.get(construct) as T;
   }
 
   /** Whether the resource was in the stack when it was last looked over. */
