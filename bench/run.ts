@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: what the pack costs, against cdk-nag's AwsSolutionsChecks, at 100, 1,000 and
  * 5,000 resources, and how much of it is CDK's own work on the pack's violations (`cdk-share`). Every sample is a process of its own (as `cdk synth` runs an app), the modes
- * alternate within each round so machine noise hits them alike, and the table shows medians.
+ * alternate within each round so machine noise hits them alike; the table shows medians of the
+ * times, and of each round's ratios (the machine's speed drifts between rounds, not within one).
  * Prints the table and writes `bench/results.json`. A benchmark, not a test: nothing asserts a time.
  *
  *   BENCH_RUNS=5 BENCH_SIZES=100,1000,5000 npm run bench
@@ -69,24 +70,51 @@ function push(series: Series, key: string, value: number | undefined): void {
   if (value !== undefined) (series[key] ??= []).push(value);
 }
 
+/** Every mode's sample in one round at one size: `<mode>.synthMs`, `<mode>.cpuMs`... */
+type Round = Record<string, number>;
+
+interface SizeResult {
+  readonly rounds: readonly Round[];
+  /** Each key's median over the rounds. */
+  readonly medians: Round;
+}
+
 /** One size: a warm-up round (discarded), then `RUNS` rounds of every mode in turn. */
-function measureSize(resources: number, scratch: string): Record<string, number> {
-  const series: Series = {};
+function measureSize(resources: number, scratch: string): SizeResult {
+  const rounds: Round[] = [];
   for (let round = -1; round < RUNS; round++) {
+    const values: Round = {};
     for (const mode of SYNTH_MODES) {
       const outdir = path.join(scratch, `${resources}-${mode}`);
       fs.rmSync(outdir, { recursive: true, force: true });
       const { value, processMs } = sample(mode, resources, outdir);
-      if (round < 0) continue;
-      push(series, `${mode}.synthMs`, value.synthMs);
-      push(series, `${mode}.cpuMs`, value.cpuMs);
-      push(series, `${mode}.maxRssMb`, value.maxRssMb);
-      push(series, `${mode}.processMs`, processMs);
-      push(series, 'resources', value.resources);
-      if (mode === 'plain') push(series, 'check.processMs', checkCli(outdir));
+      Object.assign(values, {
+        [`${mode}.synthMs`]: value.synthMs,
+        [`${mode}.cpuMs`]: value.cpuMs,
+        [`${mode}.maxRssMb`]: value.maxRssMb,
+        [`${mode}.processMs`]: processMs,
+        resources: value.resources,
+      });
+      if (mode === 'plain') values['check.processMs'] = checkCli(outdir);
     }
+    if (round >= 0) rounds.push(values);
   }
+  const series: Series = {};
+  for (const round of rounds) for (const [key, value] of Object.entries(round)) push(series, key, value);
+  return { rounds, medians: mediansOf(series) };
+}
+
+function mediansOf(series: Series): Record<string, number> {
   return Object.fromEntries(Object.entries(series).map(([key, values]) => [key, median(values)]));
+}
+
+/**
+ * The median over the rounds of what `measure` makes of each round. A difference or a ratio is
+ * taken within a round, whose modes ran one after the other, so that the machine's speed, which
+ * drifts from round to round on a shared machine, cancels out of it.
+ */
+function perRound(size: SizeResult, measure: (round: Round) => number): number {
+  return median(size.rounds.map(measure));
 }
 
 function measureLoad(scratch: string): Record<string, number> {
@@ -98,18 +126,57 @@ function measureLoad(scratch: string): Record<string, number> {
     push(series, 'requirePackageMs', value.requirePackageMs);
     push(series, 'loadCatalogueMs', value.loadCatalogueMs);
   }
-  return Object.fromEntries(Object.entries(series).map(([key, values]) => [key, median(values)]));
+  return mediansOf(series);
 }
 
-/** What a mode adds to a plain synth (validator off), by wall clock and by CPU. */
-function added(m: Record<string, number>, mode: SynthMode): { wall: number; cpu: number } {
-  return { wall: m[`${mode}.synthMs`] - m['plain.synthMs'], cpu: m[`${mode}.cpuMs`] - m['plain.cpuMs'] };
+/** What a mode added to the plain synth (validator off) of the same round, by wall clock and by CPU. */
+function added(size: SizeResult, mode: SynthMode): { wall: number; cpu: number } {
+  return {
+    wall: perRound(size, (r) => r[`${mode}.synthMs`] - r['plain.synthMs']),
+    cpu: perRound(size, (r) => r[`${mode}.cpuMs`] - r['plain.cpuMs']),
+  };
+}
+
+/** What one mode added over what another added in the same round, by wall clock and by CPU. */
+function addedRatio(size: SizeResult, mode: SynthMode, other: SynthMode): { wall: number; cpu: number } {
+  const of = (r: Round, time: string, m: SynthMode) => r[`${m}.${time}`] - r[`plain.${time}`];
+  return {
+    wall: perRound(size, (r) => of(r, 'synthMs', mode) / of(r, 'synthMs', other)),
+    cpu: perRound(size, (r) => of(r, 'cpuMs', mode) / of(r, 'cpuMs', other)),
+  };
 }
 
 const ms = (value: number) => `${value.toFixed(0)} ms`;
-const ratio = (a: number, b: number) => (a / b).toFixed(2);
+const fixed2 = (value: number) => value.toFixed(2);
 
-function table(sizes: Record<number, Record<string, number>>, load: Record<string, number>): string {
+/** The table's figures at one size: times are medians, ratios medians of each round's ratio. */
+function figuresOf(size: SizeResult): Record<string, number> {
+  const ours = added(size, 'ours');
+  const cdkShare = added(size, 'cdk-share');
+  const theirs = added(size, 'AwsSolutionsChecks');
+  const oursToTheirs = addedRatio(size, 'ours', 'AwsSolutionsChecks');
+  return {
+    resources: size.medians.resources,
+    plainMs: size.medians['plain.synthMs'],
+    oursWallMs: ours.wall,
+    oursCpuMs: ours.cpu,
+    cdkShareWallMs: cdkShare.wall,
+    cdkShareCpuMs: cdkShare.cpu,
+    awsSolutionsWallMs: theirs.wall,
+    awsSolutionsCpuMs: theirs.cpu,
+    oursToAwsSolutionsWall: oursToTheirs.wall,
+    oursToAwsSolutionsCpu: oursToTheirs.cpu,
+    oursToValidatorSynth: perRound(
+      size,
+      (r) => (r['ours.synthMs'] - r['plain.synthMs']) / r['plain-validator.synthMs'],
+    ),
+    addedPeakRssMb: perRound(size, (r) => r['ours.maxRssMb'] - r['plain.maxRssMb']),
+    remediationsToAwsSolutionsWall: addedRatio(size, 'remediations', 'AwsSolutionsChecks').wall,
+    checkCliToPlainProcess: perRound(size, (r) => r['check.processMs'] / r['plain.processMs']),
+  };
+}
+
+function table(sizes: Record<number, SizeResult>, load: Record<string, number>): string {
   const rows: string[][] = [
     [
       'resources',
@@ -124,33 +191,29 @@ function table(sizes: Record<number, Record<string, number>>, load: Record<strin
       'check CLI / plain synth process',
     ],
   ];
-  for (const [, m] of Object.entries(sizes)) {
-    const ours = added(m, 'ours');
-    const cdkShare = added(m, 'cdk-share');
-    const theirs = added(m, 'AwsSolutionsChecks');
-    const fixes = added(m, 'remediations');
+  const figures = Object.values(sizes).map(figuresOf);
+  for (const f of figures) {
     rows.push([
-      String(m.resources),
-      ms(m['plain.synthMs']),
-      `${ms(ours.wall)} / ${ms(ours.cpu)}`,
-      `${ms(cdkShare.wall)} / ${ms(cdkShare.cpu)}`,
-      `${ms(theirs.wall)} / ${ms(theirs.cpu)}`,
-      `${ratio(ours.wall, theirs.wall)} / ${ratio(ours.cpu, theirs.cpu)}`,
-      `${((ours.wall / m['plain-validator.synthMs']) * 100).toFixed(1)}%`,
-      `${(m['ours.maxRssMb'] - m['plain.maxRssMb']).toFixed(0)} MB`,
-      ratio(fixes.wall, theirs.wall),
-      ratio(m['check.processMs'], m['plain.processMs']),
+      String(f.resources),
+      ms(f.plainMs),
+      `${ms(f.oursWallMs)} / ${ms(f.oursCpuMs)}`,
+      `${ms(f.cdkShareWallMs)} / ${ms(f.cdkShareCpuMs)}`,
+      `${ms(f.awsSolutionsWallMs)} / ${ms(f.awsSolutionsCpuMs)}`,
+      `${fixed2(f.oursToAwsSolutionsWall)} / ${fixed2(f.oursToAwsSolutionsCpu)}`,
+      `${(f.oursToValidatorSynth * 100).toFixed(1)}%`,
+      `${f.addedPeakRssMb.toFixed(0)} MB`,
+      fixed2(f.remediationsToAwsSolutionsWall),
+      fixed2(f.checkCliToPlainProcess),
     ]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
   const [head, ...body] = rows;
-  const sizesMeasured = Object.values(sizes);
+  const [before, last] = figures.slice(-2);
   const growth =
-    sizesMeasured.length > 1
-      ? `\nAdded wall time from ${sizesMeasured.at(-2)!.resources} to ${sizesMeasured.at(-1)!.resources} resources: ` +
-        `x${ratio(added(sizesMeasured.at(-1)!, 'ours').wall, added(sizesMeasured.at(-2)!, 'ours').wall)} ` +
-        `(resources x${ratio(sizesMeasured.at(-1)!.resources, sizesMeasured.at(-2)!.resources)})`
+    figures.length > 1
+      ? `\nAdded wall time from ${before.resources} to ${last.resources} resources: ` +
+        `x${fixed2(last.oursWallMs / before.oursWallMs)} (resources x${fixed2(last.resources / before.resources)})`
       : '';
   return [
     line(head),
@@ -165,16 +228,26 @@ function table(sizes: Record<number, Record<string, number>>, load: Record<strin
 function main(): void {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-catalogue-bench-'));
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`;
-  console.log(`${machine}; ${RUNS} rounds per size, each mode a process of its own, medians\n`);
+  console.log(
+    `${machine}; ${RUNS} rounds per size, each mode a process of its own; medians, ratios within each round\n`,
+  );
   try {
     const load = measureLoad(scratch);
-    const sizes: Record<number, Record<string, number>> = {};
+    const sizes: Record<number, SizeResult> = {};
     for (const size of SIZES) {
       sizes[size] = measureSize(size, scratch);
       process.stderr.write(`measured ${size} resources\n`);
     }
     console.log(table(sizes, load));
-    const results = { date: new Date().toISOString(), machine, runs: RUNS, load, sizes };
+    const results = {
+      date: new Date().toISOString(),
+      machine,
+      runs: RUNS,
+      load,
+      sizes: Object.fromEntries(
+        Object.entries(sizes).map(([resources, size]) => [resources, { figures: figuresOf(size), ...size }]),
+      ),
+    };
     fs.writeFileSync(path.join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
