@@ -17,7 +17,10 @@ import {
   Stack,
 } from 'aws-cdk-lib';
 import { loadCatalogue } from '../../src/catalogue/load';
+import { IConstruct } from 'constructs';
 import { CompiledControl, compiledControls } from '../../src/engine/controls';
+import { RemediationSettings } from '../../src/remediations/context';
+import { RuleModule } from '../../src/rules/rule';
 import { remediateResource } from '../../src/remediations/apply';
 import { remediationRecordOf } from '../../src/remediations/records';
 import { forgetRenderedStack } from '../../src/remediations/rendered-stack';
@@ -90,57 +93,91 @@ function buildStack(stack: Stack): void {
   });
 }
 
-/** Every resource of the stack and how it renders, in the stack's order. */
-function renderingsOf(stack: Stack): Array<[string, unknown]> {
-  return constructsOf(stack)
-    .filter(CfnResource.isCfnResource)
-    .map((resource) => [resource.node.path, renderResource(resource)?.json]);
+/** One resource of a stack as it renders. */
+interface Rendering {
+  readonly path: string;
+  readonly type: string;
+  readonly json: unknown;
 }
 
-/** The resources of the stack that a rule's fix would fix. */
-function fixableBy(compiled: CompiledControl, stack: Stack): CfnResource[] {
-  return constructsOf(stack).filter(
+/** Every resource of the stack and how it renders, in the stack's order. */
+function renderingsOf(stack: Stack): Rendering[] {
+  return constructsOf(stack)
+    .filter(CfnResource.isCfnResource)
+    .map((resource) => ({
+      path: resource.node.path,
+      type: resource.cfnResourceType,
+      json: renderResource(resource)?.json,
+    }));
+}
+
+/** What one application of a fix to one resource did, and how the stack was before it. */
+interface Applied {
+  readonly resource: CfnResource;
+  readonly record: ReturnType<typeof remediationRecordOf>;
+  /** Every resource of the stack and how it rendered before the fix, and right after it. */
+  readonly before: readonly Rendering[];
+  readonly after: readonly Rendering[];
+  readonly constructsBefore: readonly IConstruct[];
+  readonly constructsAfter: readonly IConstruct[];
+}
+
+/**
+ * Applies the control's fix, with `settings`, to each resource of a new `buildStack` stack that it
+ * would fix, the stack looked over afresh before each; what each application did, in order.
+ */
+function appliedToEach(compiled: CompiledControl, settings: RemediationSettings): Applied[] {
+  const app = new App();
+  const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } });
+  buildStack(stack);
+  const fixable = constructsOf(stack).filter(
     (c): c is CfnResource =>
       CfnResource.isCfnResource(c) && compiled.rule.meta.resourceTypes.includes(c.cfnResourceType),
   );
+  return fixable.map((resource) => {
+    forgetRenderedStack(stack);
+    const constructsBefore = constructsOf(stack);
+    const before = renderingsOf(stack);
+    remediateResource(compiled, resource, settings);
+    return {
+      resource,
+      record: remediationRecordOf(resource, compiled.findingId),
+      before,
+      after: renderingsOf(stack),
+      constructsBefore,
+      constructsAfter: constructsOf(stack),
+    };
+  });
 }
+
+/** The shipped controls whose rule's `meta.fix` says `claim` of its fix. */
+function controlsWhoseFix(claim: (fix: RuleModule['meta']['fix']) => unknown): CompiledControl[] {
+  return compiledControls(loadCatalogue()).filter(({ rule }) => rule.remediate && claim(rule.meta.fix));
+}
+
+/** The renderings of the resources at `paths`, in `renderings` now. */
+const renderingsAt = (renderings: readonly Rendering[], paths: readonly string[]) =>
+  paths.map((path) => renderings.find((rendering) => rendering.path === path));
 
 const settings = { accessLogsBucketName: 'central-access-logs' };
 
-const claiming = compiledControls(loadCatalogue()).filter(
-  ({ rule }) => rule.remediate && (rule.meta.fix.onlyItsOwnProperties || rule.meta.fix.changesBeside),
-);
+const claiming = controlsWhoseFix((fix) => fix.onlyItsOwnProperties || fix.changesBeside);
 
 describe.each(claiming.map((compiled) => [compiled.findingId, compiled] as const))(
   '%s, whose fix says what it changes beside its resource',
   (_id, compiled) => {
     const { onlyItsOwnProperties, changesBeside = [] } = compiled.rule.meta.fix;
     it('changes its resource and no resource of another type (nor adds a construct, if it changes only its own properties)', () => {
-      const app = new App();
-      const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } });
-      buildStack(stack);
-      let changed = 0;
-      for (const resource of fixableBy(compiled, stack)) {
-        forgetRenderedStack(stack);
-        const constructsBefore = constructsOf(stack);
-        const othersBefore = constructsBefore
-          .filter(
-            (c): c is CfnResource =>
-              CfnResource.isCfnResource(c) && c !== resource && !changesBeside.includes(c.cfnResourceType),
-          )
-          .map((other) => [other.node.path, renderResource(other)?.json]);
-        remediateResource(compiled, resource, settings);
-        const record = remediationRecordOf(resource, compiled.findingId);
-        if (record && 'changes' in record) changed++;
-        if (onlyItsOwnProperties) expect(constructsOf(stack)).toEqual(constructsBefore);
-        const othersAfter = othersBefore.map(([path]) => [
-          path,
-          renderResource(stack.node.findAll().find((c) => c.node.path === path) as CfnResource)?.json,
-        ]);
-        expect(othersAfter).toEqual(othersBefore);
+      const applied = appliedToEach(compiled, settings);
+      for (const { resource, before, after, constructsBefore, constructsAfter } of applied) {
+        if (onlyItsOwnProperties) expect(constructsAfter).toEqual(constructsBefore);
+        const others = before
+          .filter(({ path, type }) => path !== resource.node.path && !changesBeside.includes(type))
+          .map(({ path }) => path);
+        expect(renderingsAt(after, others)).toEqual(renderingsAt(before, others));
       }
       // The stack is built so that the fix applies: the case would prove nothing otherwise.
-      expect(changed).toBeGreaterThan(0);
+      expect(applied.filter(({ record }) => record && 'changes' in record).length).toBeGreaterThan(0);
     });
   },
 );
@@ -150,63 +187,41 @@ describe.each(claiming.map((compiled) => [compiled.findingId, compiled] as const
  * cannot be applied and changes nothing: the remediations then judge the next control on the
  * rendering they have rather than render the resource again (see `remediateResourceInTurn`).
  */
-const needingSettings = compiledControls(loadCatalogue()).filter(
-  ({ rule }) => rule.remediate && rule.meta.fix.settings.length > 0,
-);
-
-describe.each(needingSettings.map((compiled) => [compiled.findingId, compiled] as const))(
-  '%s, whose fix needs a setting',
-  (_id, compiled) => {
-    it('changes nothing when it is given none of its settings', () => {
-      const app = new App();
-      const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } });
-      buildStack(stack);
-      let refused = 0;
-      for (const resource of fixableBy(compiled, stack)) {
-        forgetRenderedStack(stack);
-        const before = renderingsOf(stack);
-        remediateResource(compiled, resource, {});
-        const record = remediationRecordOf(resource, compiled.findingId);
-        expect(record && 'changes' in record).toBeFalsy();
-        if (record && 'notApplied' in record) refused++;
-        expect(renderingsOf(stack)).toEqual(before);
-      }
-      // The stack is built so that the fix is tried: the case would prove nothing otherwise.
-      expect(refused).toBeGreaterThan(0);
-    });
-  },
-);
+describe.each(
+  controlsWhoseFix((fix) => fix.settings.length > 0).map(
+    (compiled) => [compiled.findingId, compiled] as const,
+  ),
+)('%s, whose fix needs a setting', (_id, compiled) => {
+  it('changes nothing when it is given none of its settings', () => {
+    const applied = appliedToEach(compiled, {});
+    for (const { record, before, after } of applied) {
+      expect(record && 'changes' in record).toBeFalsy();
+      expect(after).toEqual(before);
+    }
+    // The stack is built so that the fix is tried: the case would prove nothing otherwise.
+    expect(applied.filter(({ record }) => record && 'notApplied' in record).length).toBeGreaterThan(0);
+  });
+});
 
 /*
  * A fix that says it leaves its own resource as it was (it adds a statement to the resource policy
  * that names the resource) is confirmed on the rendering its check judged (see
  * `remediateResourceInTurn`): the resource must render the same after it.
  */
-const leavingTheirResource = compiledControls(loadCatalogue()).filter(
-  ({ rule }) => rule.remediate && rule.meta.fix.leavesItsOwnResource,
-);
-
-describe.each(leavingTheirResource.map((compiled) => [compiled.findingId, compiled] as const))(
-  '%s, whose fix says it leaves its own resource as it was',
-  (_id, compiled) => {
-    it('changes other resources and renders its resource as before', () => {
-      const app = new App();
-      const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } });
-      buildStack(stack);
-      let changed = 0;
-      for (const resource of fixableBy(compiled, stack)) {
-        forgetRenderedStack(stack);
-        const before = renderResource(resource)?.json;
-        const othersBefore = renderingsOf(stack).filter(([path]) => path !== resource.node.path);
-        remediateResource(compiled, resource, settings);
-        const record = remediationRecordOf(resource, compiled.findingId);
-        if (!record || !('changes' in record)) continue;
-        changed++;
-        expect(renderResource(resource)?.json).toEqual(before);
-        expect(renderingsOf(stack).filter(([path]) => path !== resource.node.path)).not.toEqual(othersBefore);
-      }
-      // A resource with a policy and one without: the case would prove little otherwise.
-      expect(changed).toBeGreaterThan(1);
-    });
-  },
-);
+describe.each(
+  controlsWhoseFix((fix) => fix.leavesItsOwnResource).map(
+    (compiled) => [compiled.findingId, compiled] as const,
+  ),
+)('%s, whose fix says it leaves its own resource as it was', (_id, compiled) => {
+  it('changes other resources and renders its resource as before', () => {
+    const changed = appliedToEach(compiled, settings).filter(({ record }) => record && 'changes' in record);
+    for (const { resource, before, after } of changed) {
+      const others = (renderings: readonly Rendering[]) =>
+        renderings.filter(({ path }) => path !== resource.node.path);
+      expect(renderingsAt(after, [resource.node.path])).toEqual(renderingsAt(before, [resource.node.path]));
+      expect(others(after)).not.toEqual(others(before));
+    }
+    // A resource with a policy and one without: the case would prove little otherwise.
+    expect(changed.length).toBeGreaterThan(1);
+  });
+});
