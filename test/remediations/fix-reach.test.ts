@@ -23,7 +23,7 @@ import { RemediationSettings } from '../../src/remediations/context';
 import { RuleModule } from '../../src/rules/rule';
 import { remediateResource } from '../../src/remediations/apply';
 import { remediationRecordOf } from '../../src/remediations/records';
-import { forgetRenderedStack } from '../../src/remediations/rendered-stack';
+import { forgetRenderedStack, renderedStackOf } from '../../src/remediations/rendered-stack';
 import { constructsOf, renderResource } from '../../src/remediations/rendered';
 import { silenceCdkReports } from '../helpers';
 
@@ -120,6 +120,8 @@ interface Applied {
   readonly after: readonly Rendering[];
   readonly constructsBefore: readonly IConstruct[];
   readonly constructsAfter: readonly IConstruct[];
+  /** The resource as the remediations keep it after the fix (what the next control judges), as JSON. */
+  readonly kept: unknown;
 }
 
 /**
@@ -146,6 +148,7 @@ function appliedToEach(compiled: CompiledControl, settings: RemediationSettings)
       after: renderingsOf(stack),
       constructsBefore,
       constructsAfter: constructsOf(stack),
+      kept: asJson(renderedStackOf(stack).renderingOf(resource)),
     };
   });
 }
@@ -154,6 +157,9 @@ function appliedToEach(compiled: CompiledControl, settings: RemediationSettings)
 function controlsWhoseFix(claim: (fix: RuleModule['meta']['fix']) => unknown): CompiledControl[] {
   return compiledControls(loadCatalogue()).filter(({ rule }) => rule.remediate && claim(rule.meta.fix));
 }
+
+const asJson = (value: unknown): unknown =>
+  value === undefined ? undefined : JSON.parse(JSON.stringify(value));
 
 /** The renderings of the resources at `paths`, in `renderings` now. */
 const renderingsAt = (renderings: readonly Rendering[], paths: readonly string[]) =>
@@ -223,5 +229,39 @@ describe.each(
     }
     // A resource with a policy and one without: the case would prove little otherwise.
     expect(changed.length).toBeGreaterThan(1);
+  });
+});
+
+/*
+ * What the remediations keep of a resource after its fix is what the next control judges: whatever a
+ * fix says of itself, that must be the resource as it renders after the fix (in the sections the
+ * checks read).
+ */
+const SECTIONS_KEPT = ['Type', 'Properties', 'Metadata', 'Condition', 'DependsOn'];
+
+const typesInTheStack = new Set(
+  (() => {
+    const stack = new Stack(new App(), 'Stack');
+    buildStack(stack);
+    return renderingsOf(stack).map(({ type }) => type);
+  })(),
+);
+
+describe.each(
+  controlsWhoseFix(() => true)
+    .filter(({ rule }) => rule.meta.resourceTypes.some((type) => typesInTheStack.has(type)))
+    .map((compiled) => [compiled.findingId, compiled] as const),
+)('%s', (_id, compiled) => {
+  it.each([
+    ['with the settings', settings],
+    ['without settings', {}],
+  ])('keeps the resource as it renders after the fix (%s)', (_how, given) => {
+    const applied = appliedToEach(compiled, given);
+    for (const { resource, kept, after } of applied) {
+      const rendered = after.find(({ path }) => path === resource.node.path)?.json as Record<string, unknown>;
+      const sections = Object.fromEntries(SECTIONS_KEPT.map((section) => [section, rendered[section]]));
+      expect(kept).toEqual(asJson(sections));
+    }
+    expect(applied.length).toBeGreaterThan(0);
   });
 });
