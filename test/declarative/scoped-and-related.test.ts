@@ -17,6 +17,9 @@ import {
   aws_secretsmanager as secretsmanager,
   aws_sns as sns,
   aws_sqs as sqs,
+  CfnCondition,
+  CfnParameter,
+  Fn,
   Stack,
 } from 'aws-cdk-lib';
 import { EnterpriseCatalogueChecks, EnterpriseCatalogueRemediations } from '../../src';
@@ -33,6 +36,7 @@ import {
 import { evaluate } from '../../src/engine/evaluate';
 import { TemplateResolver } from '../../src/engine/resolve';
 import { CfnResourceJson, CfnTemplate, StackTemplate } from '../../src/engine/template';
+import { remediationRecordOf } from '../../src/remediations/records';
 import { silenceCdkReports, synthError } from '../helpers';
 import { SCOPED_AND_RELATED_CONTROLS } from './scoped-and-related-controls';
 
@@ -954,6 +958,27 @@ describe('a real app', () => {
     const statements = (policies[0].Properties!.PolicyDocument as { Statement: Record<string, unknown>[] })
       .Statement;
     expect(statements.map((s) => s.Effect)).toEqual(['Allow', 'Deny']);
+  });
+
+  it('does not call the bucket remediated when its one policy may not deploy (a Condition): the confirm reads the policy again', () => {
+    let subject: s3.CfnBucket | undefined;
+    const build = (stack: Stack) => {
+      subject = new s3.CfnBucket(stack, 'Subject');
+      const flag = new CfnParameter(stack, 'WithPolicy', { allowedValues: ['yes', 'no'] });
+      const deploys = new CfnCondition(stack, 'PolicyDeploys', {
+        expression: Fn.conditionEquals(flag.valueAsString, 'yes'),
+      });
+      const policy = new s3.CfnBucketPolicy(stack, 'UserPolicy', {
+        bucket: subject.ref,
+        policyDocument: { Version: '2012-10-17', Statement: [] },
+      });
+      policy.cfnOptions.condition = deploys;
+    };
+    const { verdicts } = synth(build, { applications: 1 });
+    expect(verdicts['S3.4 Main/Subject']).toBe('non-compliant');
+    expect(remediationRecordOf(subject!, 'Enterprise-S3.4')).toEqual({
+      notApplied: expect.stringContaining('left it non-compliant'),
+    });
   });
 });
 
