@@ -5,6 +5,7 @@ import { STRICTEST_RATING } from '../catalogue/rating';
 import { isPlainObject } from '../engine/intrinsics';
 import { ResourceOfType, TemplateResolver } from '../engine/resolve';
 import { CfnResourceJson, StackTemplate } from '../engine/template';
+import type { RuleModule } from '../rules/rule';
 import { constructsOf, environmentOf, renderResource } from './rendered';
 import { addedSince, allLogged, markAfterLooking, TreeMark } from './tree-changes';
 
@@ -392,12 +393,11 @@ export class RenderedStack {
   }
 }
 
-/** What a fix says it may change beside its resource (see `RuleModule.meta.fix`). */
-export interface FixReach {
-  readonly onlyItsOwnProperties?: boolean;
-  readonly changesBeside?: readonly string[];
-  readonly leavesItsOwnResource?: boolean;
-}
+/** What a fix says it may change beside its resource, as its rule's `meta.fix` says it. */
+export type FixReach = Pick<
+  RuleModule['meta']['fix'],
+  'onlyItsOwnProperties' | 'changesBeside' | 'leavesItsOwnResource'
+>;
 
 /** A selection from the stack's constructs (see `RenderedStack.selected`). */
 interface Selection {
