@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
-import type { Sample, SynthMode } from './worker';
+import type { LoadMode, Sample, SynthMode } from './worker';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SIZES = (process.env.BENCH_SIZES ?? '100,1000,5000').split(',').map(Number);
@@ -46,7 +46,7 @@ function run(command: string, args: readonly string[], okCodes: readonly number[
   return { value: result.stdout, processMs };
 }
 
-function sample(mode: SynthMode | 'load', resources: number, outdir: string): Timed<Sample> {
+function sample(mode: SynthMode | LoadMode, resources: number, outdir: string): Timed<Sample> {
   const { value, processMs } = run(process.execPath, [WORKER, mode, String(resources), outdir]);
   return { value: JSON.parse(value) as Sample, processMs };
 }
@@ -125,6 +125,9 @@ function measureLoad(scratch: string): Record<string, number> {
     push(series, 'requireCdkMs', value.requireCdkMs);
     push(series, 'requirePackageMs', value.requirePackageMs);
     push(series, 'loadCatalogueMs', value.loadCatalogueMs);
+    const alone = sample('load-alone', 0, scratch).value;
+    push(series, 'requirePackageAloneMs', alone.requirePackageAloneMs);
+    push(series, 'requireCdkNagAfterMs', alone.requireCdkNagAfterMs);
   }
   return mediansOf(series);
 }
@@ -221,6 +224,8 @@ function table(sizes: Record<number, SizeResult>, load: Record<string, number>):
     ...body.map(line),
     growth,
     `Requiring the package after aws-cdk-lib and cdk-nag: ${ms(load.requirePackageMs)} (they take ${ms(load.requireCdkMs)}); ` +
+      `after aws-cdk-lib alone: ${ms(load.requirePackageAloneMs)} (cdk-nag's index, which it does not load, ` +
+      `takes ${ms(load.requireCdkNagAfterMs)} more); ` +
       `loading the default catalogue: ${ms(load.loadCatalogueMs)}`,
   ].join('\n');
 }

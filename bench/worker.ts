@@ -16,7 +16,9 @@ import type {
 
 export type SynthMode =
   'plain' | 'plain-validator' | 'ours' | 'cdk-share' | 'AwsSolutionsChecks' | 'remediations';
-export type Mode = SynthMode | 'load';
+/** `load`: as a user who also runs cdk-nag's packs; `load-alone`: as one who runs this pack only. */
+export type LoadMode = 'load' | 'load-alone';
+export type Mode = SynthMode | LoadMode;
 
 export interface Sample {
   /** Wall time of `app.synth()`. */
@@ -30,6 +32,12 @@ export interface Sample {
   /** `load`: requiring aws-cdk-lib and cdk-nag, then the package on top, then loading the default catalogue. */
   readonly requireCdkMs?: number;
   readonly requirePackageMs?: number;
+  /**
+   * `load-alone`: requiring the package after aws-cdk-lib alone, then cdk-nag's index (every pack it
+   * ships, which the package does not load).
+   */
+  readonly requirePackageAloneMs?: number;
+  readonly requireCdkNagAfterMs?: number;
   readonly loadCatalogueMs?: number;
 }
 
@@ -59,6 +67,13 @@ function measureLoad(): Sample {
   const [pkg, requirePackageMs] = timed(() => require(PACKAGE) as Package);
   const [, loadCatalogueMs] = timed(() => pkg.loadCatalogue());
   return { requireCdkMs, requirePackageMs, loadCatalogueMs, maxRssMb: peakRssMb() };
+}
+
+function measureLoadAlone(): Sample {
+  require('aws-cdk-lib');
+  const [, requirePackageAloneMs] = timed(() => require(PACKAGE));
+  const [, requireCdkNagAfterMs] = timed(() => require('cdk-nag'));
+  return { requirePackageAloneMs, requireCdkNagAfterMs, maxRssMb: peakRssMb() };
 }
 
 function measureSynth(mode: SynthMode, resources: number, outdir: string): Sample {
@@ -141,6 +156,11 @@ function peakRssMb(): number {
 
 if (require.main === module) {
   const [mode, resources, outdir] = process.argv.slice(2) as [Mode, string, string];
-  const sample = mode === 'load' ? measureLoad() : measureSynth(mode, Number(resources), outdir);
+  const sample =
+    mode === 'load'
+      ? measureLoad()
+      : mode === 'load-alone'
+        ? measureLoadAlone()
+        : measureSynth(mode, Number(resources), outdir);
   process.stdout.write(`${JSON.stringify(sample)}\n`);
 }

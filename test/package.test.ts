@@ -90,6 +90,23 @@ describe('the npm package', () => {
     expect(good.status).toBe(0);
   });
 
+  it("loads cdk-nag's NagPack and none of the packs cdk-nag ships, and its pack is cdk-nag's NagPack", () => {
+    const script = `
+      require('aws-cdk-lib');
+      const loaded = () => Object.keys(require.cache).filter((file) => file.includes('/node_modules/cdk-nag/'));
+      const { EnterpriseCatalogueChecks } = require('cdk-catalogue-checks');
+      const byThePackage = loaded().map((file) => file.replace(/.*\\/node_modules\\/cdk-nag\\//, ''));
+      const { NagPack } = require('cdk-nag');
+      console.log(JSON.stringify({ byThePackage, isNagPack: new EnterpriseCatalogueChecks() instanceof NagPack }));
+    `;
+    const result = spawnSync(process.execPath, ['-e', script], { cwd: appDir, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({
+      byThePackage: ['lib/nag-pack.js', 'lib/nag-rules.js'],
+      isNagPack: true,
+    });
+  });
+
   it('loads the shipped catalogue from the model prebuilt when the package was built', () => {
     const script = `
       const path = require('path');
