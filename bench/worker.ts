@@ -12,10 +12,18 @@ import type {
   IAspect,
   IPolicyValidationPlugin,
   IPolicyValidationPluginBeta1,
+  CfnResource,
 } from 'aws-cdk-lib';
 
 export type SynthMode =
-  'plain' | 'plain-validator' | 'ours' | 'cdk-share' | 'AwsSolutionsChecks' | 'remediations';
+  | 'plain'
+  | 'plain-validator'
+  | 'ours'
+  | 'cdk-share'
+  | 'any-plugin'
+  | 'AwsSolutionsChecks'
+  | 'remediations'
+  | 'render-once';
 /** `load`: as a user who also runs cdk-nag's packs; `load-alone`: as one who runs this pack only. */
 export type LoadMode = 'load' | 'load-alone';
 export type Mode = SynthMode | LoadMode;
@@ -96,6 +104,25 @@ function measureSynth(mode: SynthMode, resources: number, outdir: string): Sampl
   }
   if (mode === 'cdk-share')
     cdk.Validations.of(app).addPlugins(replayOf(path.join(outdir, '..', `${resources}-ours`)));
+  // What CDK does for any validation plugin, one that reports nothing: it builds its construct tree.
+  if (mode === 'any-plugin')
+    cdk.Validations.of(app).addPlugins({
+      name: 'Nothing',
+      version: '0.0.0',
+      validate: () => ({ success: true, violations: [] }),
+    });
+  // The least an Aspect judging each resource as CloudFormation does: render it once, as the
+  // remediations render it (with CDK's resolve).
+  if (mode === 'render-once') {
+    const { renderResource } = require(path.join(PACKAGE, 'remediations', 'rendered')) as {
+      renderResource: (resource: CfnResource) => unknown;
+    };
+    cdk.Aspects.of(app).add({
+      visit: (node) => {
+        if (cdk.CfnResource.isCfnResource(node)) renderResource(node);
+      },
+    });
+  }
   if (mode === 'AwsSolutionsChecks') {
     const { AwsSolutionsChecks } = require('cdk-nag') as typeof import('cdk-nag');
     cdk.Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
