@@ -153,16 +153,46 @@ function aspectsOf(mode: SynthMode): IAspect[] {
     case 'remediations':
       return [new (require(PACKAGE) as Package).EnterpriseCatalogueRemediations({ rating: 'C3I3A3' })];
     case 'render-once': {
-      // The least an Aspect judging each resource as CloudFormation does: render it once, as the
-      // remediations render it (with CDK's resolve).
+      // The least the remediations' visits do: render once, with CDK's resolve, each resource that a
+      // control with a fix judges at the bench's rating (the fix is applied only if the check fails).
       const { renderResource } = require(path.join(PACKAGE, 'remediations', 'rendered')) as {
         renderResource: (resource: CfnResource) => unknown;
       };
-      return [{ visit: (node) => void (cdk.CfnResource.isCfnResource(node) && renderResource(node)) }];
+      const fixed = typesWithFixes();
+      return [
+        {
+          visit: (node) =>
+            void (
+              cdk.CfnResource.isCfnResource(node) &&
+              fixed.has(node.cfnResourceType) &&
+              renderResource(node)
+            ),
+        },
+      ];
     }
     default:
       return [];
   }
+}
+
+/** The resource types that a shipped control with an enabled fix judges at C3I3A3. */
+function typesWithFixes(): ReadonlySet<string> {
+  interface Compiled {
+    readonly rule: { readonly remediate?: unknown };
+    readonly control: { readonly remediation: { readonly enabled: boolean } };
+  }
+  const { controlsByResourceType } = require(path.join(PACKAGE, 'engine', 'controls')) as {
+    controlsByResourceType: (catalogue: unknown, rating: unknown) => ReadonlyMap<string, Compiled[]>;
+  };
+  const { parseRating } = require(path.join(PACKAGE, 'catalogue', 'rating')) as {
+    parseRating: (rating: string) => unknown;
+  };
+  const byType = controlsByResourceType((require(PACKAGE) as Package).loadCatalogue(), parseRating('C3I3A3'));
+  return new Set(
+    [...byType]
+      .filter(([, controls]) => controls.some((c) => c.rule.remediate && c.control.remediation.enabled))
+      .map(([type]) => type),
+  );
 }
 
 /**
