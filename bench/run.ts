@@ -286,7 +286,8 @@ function table(sizes: Record<number, SizeResult>, load: Record<string, number>):
   const growth =
     figures.length > 1
       ? `\nAdded wall time from ${before.resources} to ${last.resources} resources: ` +
-        `x${fixed2(last.oursWallMs / before.oursWallMs)} (resources x${fixed2(last.resources / before.resources)})`
+        `x${fixed2(last.oursWallMs / before.oursWallMs)}, within the synth x${fixed2(last.oursInSynthMs / before.oursInSynthMs)} ` +
+        `(resources x${fixed2(last.resources / before.resources)})`
       : '';
   return [
     costs,
