@@ -269,11 +269,8 @@ function peakRssMb(): number {
 
 if (require.main === module) {
   const [mode, resources, outdir] = process.argv.slice(2) as [Mode, string, string];
+  const loads: Record<LoadMode, () => Sample> = { load: measureLoad, 'load-alone': measureLoadAlone };
   const sample =
-    mode === 'load'
-      ? measureLoad()
-      : mode === 'load-alone'
-        ? measureLoadAlone()
-        : measureSynth(mode, Number(resources), outdir);
+    mode in loads ? loads[mode as LoadMode]() : measureSynth(mode as SynthMode, Number(resources), outdir);
   process.stdout.write(`${JSON.stringify(sample)}\n`);
 }
